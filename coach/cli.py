@@ -1,0 +1,229 @@
+"""`storycoach`: coach notes, run batches, and measure the coach from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from coach.calibration import grade_case_studies, level_accuracy, read_seed, section_accuracy
+from coach.config import Settings, get_settings
+from coach.engine import coach_offline
+from coach.errors import CoachError, InputError
+from coach.evaluation import NotesStyle, SectionTally, read_labelled
+from coach.models import Framework, Level
+from coach.reading import decode_notes, read_notes_file
+from coach.report import to_contract, to_markdown
+from coach.rubrics import RubricSet, load_rubrics
+
+_TARGETS = [Level.L6.value, Level.L7.value]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storycoach",
+        description="Turn rough notes into STAR+ interview stories, scored for L6/L7.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    coach = commands.add_parser("coach", help="restructure, grade and question one story")
+    coach.add_argument("file", nargs="?", help="notes file, or - for standard input")
+    coach.add_argument("--target", choices=_TARGETS, default=Level.L6.value)
+    coach.add_argument("--framework", choices=[f.value for f in Framework], default="star")
+    coach.add_argument("--format", choices=["md", "json"], default="md")
+    coach.add_argument(
+        "--batch", metavar="FILE.jsonl", help='one {"id", "notes"} object a line; one result a line'
+    )
+
+    evaluate = commands.add_parser("eval", help="measure section placement on labelled stories")
+    evaluate.add_argument("file", help="JSONL of stories with labelled `sections`")
+    evaluate.add_argument(
+        "--style", choices=[s.value for s in NotesStyle] + ["all"], default="all",
+        help="how labelled stories become notes (default: all three)",
+    )  # fmt: skip
+    evaluate.add_argument("--format", choices=["md", "json"], default="md")
+
+    calibrate = commands.add_parser("calibrate", help="the calibration report on the shared data")
+    calibrate.add_argument("--seed", type=Path, help="the seed document (default: from settings)")
+    calibrate.add_argument("--eval", type=Path, help="labelled stories (default: from settings)")
+    calibrate.add_argument("--format", choices=["md", "json"], default="md")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; user mistakes print one line and return a non-zero code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        rubrics = load_rubrics(settings.rubrics_dir)
+        if args.command == "coach":
+            return _coach(args, settings, rubrics)
+        if args.command == "eval":
+            return _evaluate(args, rubrics)
+        return _calibrate(args, settings, rubrics)
+    except CoachError as exc:
+        print(f"storycoach: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`storycoach ... | head`): not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+
+
+def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
+    target, framework = Level(args.target), Framework(args.framework)
+    if args.batch:
+        return _batch(Path(args.batch), target, framework, settings, rubrics, sys.stdout)
+    if args.file is None:
+        raise InputError("Give a notes file, or - to read standard input.")
+    if args.file == "-":
+        notes = decode_notes(
+            sys.stdin.buffer.read(), source="standard input", max_chars=settings.max_notes_chars
+        )
+    else:
+        notes = read_notes_file(Path(args.file), max_chars=settings.max_notes_chars)
+    result = coach_offline(
+        notes, rubrics, target=target, framework=framework, max_chars=settings.max_notes_chars
+    )
+    if args.format == "json":
+        print(json.dumps(to_contract(result), ensure_ascii=False))
+    else:
+        sys.stdout.write(to_markdown(result))
+    return 0
+
+
+def _batch(
+    path: Path,
+    target: Level,
+    framework: Framework,
+    settings: Settings,
+    rubrics: RubricSet,
+    out: TextIO,
+) -> int:
+    """Coach one story a line; a bad line gets an error object and the batch goes on."""
+    try:
+        handle = path.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    failures = 0
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            record_id: Any = number
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict) or not isinstance(record.get("notes"), str):
+                    raise InputError('each line must be an object with a string "notes"')
+                record_id = record.get("id", number)
+                result = coach_offline(
+                    record["notes"], rubrics, target=target, framework=framework,
+                    max_chars=settings.max_notes_chars,
+                )  # fmt: skip
+                row: dict[str, Any] = {"id": record_id, **to_contract(result)}
+            except (json.JSONDecodeError, CoachError) as exc:
+                failures += 1
+                message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                row = {"id": record_id, "error": {"line": number, "message": message}}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if failures:
+        print(f"storycoach: {failures} line(s) of {path} could not be coached", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _tally_json(tally: SectionTally) -> dict[str, Any]:
+    return {
+        "accuracy": round(tally.accuracy, 4),
+        "correct": tally.correct,
+        "sentences": tally.total,
+        "per_section": {
+            section.value: {"correct": hit, "sentences": total}
+            for section, (hit, total) in tally.per_section.items()
+        },
+        "confusions": [
+            {"labelled": gold.value, "placed": placed.value if placed else None, "count": n}
+            for (gold, placed), n in tally.confusions.most_common()
+        ],
+    }
+
+
+def _evaluate(args: argparse.Namespace, rubrics: RubricSet) -> int:
+    stories = read_labelled(Path(args.file), rubrics)
+    styles = list(NotesStyle) if args.style == "all" else [NotesStyle(args.style)]
+    tallies = {style: section_accuracy(stories, rubrics, style) for style in styles}
+    correct, labelled = level_accuracy(stories, rubrics)
+    if args.format == "json":
+        report = {
+            "stories": len(stories),
+            "sections": {style.value: _tally_json(t) for style, t in tallies.items()},
+            "level": {
+                "correct": correct,
+                "labelled": labelled,
+                "accuracy": round(correct / labelled, 4) if labelled else None,
+            },
+        }
+        print(json.dumps(report))
+        return 0
+    print(f"{len(stories)} labelled stories from {args.file}")
+    print()
+    print("Section placement (share of sentences placed in their labelled section):")
+    for style, tally in tallies.items():
+        per = ", ".join(f"{s.value} {hit}/{total}" for s, (hit, total) in tally.per_section.items())
+        print(f"  {style.value:9} {tally.accuracy:6.1%}  ({tally.correct}/{tally.total}; {per})")
+    if labelled:
+        print(
+            f"Level: {correct}/{labelled} read at their labelled level ({correct / labelled:.0%})."
+        )
+    else:
+        print("Level: no story in the file carries a level label.")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
+    seed_path = args.seed or settings.seed_path
+    eval_path = args.eval or settings.eval_path
+    cases = grade_case_studies(read_seed(seed_path), rubrics)
+    stories = read_labelled(eval_path, rubrics)
+    tally = section_accuracy(stories, rubrics, NotesStyle.BULLETS)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "case_studies": [
+                        {
+                            "title": c.title,
+                            "labelled": c.expected.value,
+                            "estimate": c.estimate.value,
+                            "quantification": c.quantification,
+                            "structure": c.structure,
+                            "overall": c.overall,
+                        }
+                        for c in cases
+                    ],
+                    "sections": _tally_json(tally),
+                }
+            )
+        )
+        return 0
+    print(f"Seed case studies ({seed_path.name}):")
+    for c in cases:
+        mark = "ok" if c.estimate is c.expected else "MISREAD"
+        print(
+            f"  {c.expected.value} -> reads {c.estimate.value} [{mark}]  quantification "
+            f"{c.quantification:3d}  structure {c.structure:3d}  overall {c.overall:3d}  {c.title}"
+        )
+    print(
+        f"Story bank ({eval_path.name}): {tally.accuracy:.1%} of {tally.total} sentences "
+        "placed in their labelled section"
+    )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,353 @@
+"""Cue phrases: the small word-pattern language the rubrics are written in, and a fast matcher.
+
+A phrase is a space-separated list of token specs, matched against the lower-cased words of the
+notes (see rubrics/README.md):
+
+    word          the word itself                      team
+    a|b|c         any of these words                   team|teams|squad
+    pre*          a word starting with `pre`           analy*
+    *suf          a word ending with `suf`             *ed
+    #             a number (digits, or a number word)  #|a|few
+    *             any one word
+    spec?         the spec, or nothing                 the?
+    !spec         the next word does not match spec    !was|were   (consumes nothing)
+    ..N           zero to N words of anything          ..3
+    ^             (first) the phrase starts a sentence or clause
+
+Phrases are indexed by their first word, so matching every rubric against a story is one walk
+over its words instead of one regular-expression scan per pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+
+_TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9']|[-/.&+](?=[a-z0-9]))*[%+]?|[$€£±~]")
+_NUMBER = re.compile(r"[\d.,]+[%+kmb]?|[\d.,]+(?:ms|s|x)")
+_CANDIDATE_CACHE_WORDS = 50_000
+_NUMBER_WORDS = frozenset(
+    [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "dozen",
+        "dozens",
+        "several",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """The lower-cased words of a text with their spans, and which words open a unit."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+    opens_unit: list[bool]
+
+    def span_of(self, first: int, last: int) -> tuple[int, int]:
+        """Character span from word `first` to word `last` inclusive."""
+        return self.starts[first], self.ends[last]
+
+    def between(self, start: int, end: int) -> range:
+        """Indices of the words inside the character span [start, end)."""
+        return range(bisect_left(self.starts, start), bisect_left(self.starts, end))
+
+
+def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
+    """Words of `text` (lower-cased, curly apostrophes straightened) and their spans."""
+    lowered = text.lower().replace("\u2019", "'")
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _TOKEN.finditer(lowered):
+        words.append(match.group())
+        starts.append(match.start())
+        ends.append(match.end())
+    opens = [False] * len(words)
+    for position in unit_starts:
+        index = bisect_left(starts, position)
+        if index < len(opens):
+            opens[index] = True
+    return Tokens(words, starts, ends, opens)
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    kind: str  # "words", "any" or "gap"
+    words: frozenset[str] = frozenset()
+    affixes: tuple[tuple[str, str], ...] = ()  # ("prefix"|"suffix", text)
+    number: bool = False
+    optional: bool = False
+    negated: bool = False
+    gap: int = 0
+
+    def hit(self, word: str) -> bool:
+        """Whether one word matches the spec (ignoring negation)."""
+        if self.kind == "any" or word in self.words:
+            return True
+        if self.number and (word in _NUMBER_WORDS or _NUMBER.fullmatch(word)):
+            return True
+        for kind, affix in self.affixes:
+            if (kind == "prefix" and word.startswith(affix)) or (
+                kind == "suffix" and word.endswith(affix)
+            ):
+                return True
+        return False
+
+
+class PhraseError(ValueError):
+    """A cue phrase that does not follow the phrase language."""
+
+
+def _parse_spec(raw: str) -> _Spec:
+    optional = raw.endswith("?") and len(raw) > 1
+    negated = raw.startswith("!") and len(raw) > 1
+    body = raw[1:] if negated else raw
+    body = body[:-1] if optional else body
+    if body.startswith("..") and body[2:].isdigit():
+        return _Spec(kind="gap", gap=int(body[2:]))
+    if body == "*":
+        return _Spec(kind="any", optional=optional, negated=negated)
+    words: set[str] = set()
+    affixes: list[tuple[str, str]] = []
+    number = False
+    for choice in body.split("|"):
+        if not choice:
+            raise PhraseError(f"empty choice in {raw!r}")
+        if choice == "#":
+            number = True
+        elif choice.endswith("*") and len(choice) > 1:
+            affixes.append(("prefix", choice[:-1]))
+        elif choice.startswith("*") and len(choice) > 1:
+            affixes.append(("suffix", choice[1:]))
+        elif "*" in choice:
+            raise PhraseError(f"a '*' must start or end a word: {raw!r}")
+        else:
+            words.add(choice)
+    return _Spec("words", frozenset(words), tuple(affixes), number, optional, negated)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One parsed cue phrase."""
+
+    source: str
+    anchored: bool
+    specs: tuple[_Spec, ...]
+    simple: bool = False  # no gaps, options or negations: matched without backtracking
+
+    @classmethod
+    def parse(cls, source: str) -> Phrase:
+        """Parse a phrase; raise PhraseError if it is not valid."""
+        raw = source.lower().split()
+        anchored = bool(raw) and raw[0] == "^"
+        raw = raw[1:] if anchored else raw
+        if not raw:
+            raise PhraseError(f"empty phrase {source!r}")
+        specs = tuple(_parse_spec(token) for token in raw)
+        if specs[0].kind == "gap" or specs[-1].kind == "gap":
+            raise PhraseError(f"a phrase cannot start or end with a gap: {source!r}")
+        if all(s.optional or s.negated for s in specs if s.kind != "gap"):
+            raise PhraseError(f"a phrase needs at least one required word: {source!r}")
+        if specs[0].negated:
+            raise PhraseError(f"a phrase cannot start with a negation: {source!r}")
+        return cls.of(source, anchored, specs)
+
+    @classmethod
+    def of(cls, source: str, anchored: bool, specs: tuple[_Spec, ...]) -> Phrase:
+        """A phrase from parsed specs."""
+        simple = all(s.kind != "gap" and not s.optional and not s.negated for s in specs)
+        return cls(source, anchored, specs, simple)
+
+    def match_at(self, tokens: Tokens, index: int) -> int | None:
+        """Index of the last word of a match starting at word `index`, or None."""
+        if self.anchored and not tokens.opens_unit[index]:
+            return None
+        words = tokens.words
+        if self.simple:
+            end = index + len(self.specs)
+            if end > len(words):
+                return None
+            for offset, spec in enumerate(self.specs):
+                if not spec.hit(words[index + offset]):
+                    return None
+            return end - 1
+        return _match(self.specs, 0, words, index, index - 1)
+
+
+def _match(specs: Sequence[_Spec], at: int, words: list[str], pos: int, last: int) -> int | None:
+    """Backtracking match of specs[at:] from word `pos`; `last` is the last word consumed."""
+    if at == len(specs):
+        return last
+    spec = specs[at]
+    if spec.kind == "gap":
+        for skip in range(spec.gap + 1):
+            found = _match(specs, at + 1, words, pos + skip, last if skip == 0 else pos + skip - 1)
+            if found is not None:
+                return found
+        return None
+    if spec.negated:
+        if pos < len(words) and spec.hit(words[pos]):
+            return None
+        return _match(specs, at + 1, words, pos, last)
+    if pos < len(words) and spec.hit(words[pos]):
+        found = _match(specs, at + 1, words, pos + 1, pos)
+        if found is not None:
+            return found
+    if spec.optional:
+        return _match(specs, at + 1, words, pos, last)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CueMatch:
+    """A phrase of one group matched at a span of the text."""
+
+    group: int
+    start: int
+    end: int
+
+
+class CueSet:
+    """Many groups of phrases, matched in one walk over the words."""
+
+    def __init__(self, groups: Sequence[Sequence[str]]) -> None:
+        self._by_word: dict[str, list[tuple[int, Phrase]]] = {}
+        self._by_prefix: dict[str, list[tuple[int, str, Phrase]]] = {}
+        self._scan: list[tuple[int, Phrase]] = []
+        self._numbers: list[tuple[int, Phrase]] = []
+        self._by_suffix: dict[str, list[tuple[int, str, Phrase]]] = {}
+        # Which phrases may start at a word depends on the word alone: remember it across texts.
+        self._candidate_cache: dict[str, list[tuple[int, Phrase]]] = {}
+        for group, phrases in enumerate(groups):
+            for source in phrases:
+                self._index(group, Phrase.parse(source))
+
+    def _index(self, group: int, phrase: Phrase) -> None:
+        first = phrase.specs[0]
+        if first.optional and len(phrase.specs) > 1:
+            # "the? team" is indexed as both "the team" and "team".
+            required = _Spec(first.kind, first.words, first.affixes, first.number)
+            self._index(
+                group, Phrase.of(phrase.source, phrase.anchored, (required, *phrase.specs[1:]))
+            )
+            self._index(group, Phrase.of(phrase.source, phrase.anchored, phrase.specs[1:]))
+            return
+        if first.kind == "any":
+            self._scan.append((group, phrase))
+            return
+        for kind, affix in first.affixes:
+            if kind == "suffix":
+                self._by_suffix.setdefault(affix[-1:], []).append((group, affix, phrase))
+        if first.number:
+            self._numbers.append((group, phrase))
+        for word in first.words:
+            self._by_word.setdefault(word, []).append((group, phrase))
+        for kind, prefix in first.affixes:
+            if kind == "prefix":
+                self._by_prefix.setdefault(prefix[:1], []).append((group, prefix, phrase))
+
+    def _candidates(self, word: str) -> list[tuple[int, Phrase]]:
+        """Phrases that could start at this word."""
+        found = list(self._by_word.get(word, ()))
+        found += [(g, p) for g, pre, p in self._by_prefix.get(word[:1], ()) if word.startswith(pre)]
+        found += [(g, p) for g, suf, p in self._by_suffix.get(word[-1:], ()) if word.endswith(suf)]
+        if self._numbers and (word in _NUMBER_WORDS or _NUMBER.fullmatch(word)):
+            found += self._numbers
+        return found + self._scan
+
+    def matches(self, tokens: Tokens) -> list[CueMatch]:
+        """Every phrase match in text order; a group's matches never overlap each other."""
+        found: list[CueMatch] = []
+        busy_until: dict[int, int] = {}  # group -> index of the last word its last match used
+        starts, ends = tokens.starts, tokens.ends
+        cache = self._candidate_cache
+        if len(cache) > _CANDIDATE_CACHE_WORDS:
+            cache.clear()
+        for index, word in enumerate(tokens.words):
+            candidates = cache.get(word)
+            if candidates is None:
+                candidates = cache[word] = self._candidates(word)
+            if not candidates:
+                continue
+            for group, phrase in candidates:
+                if busy_until.get(group, -1) >= index:
+                    continue
+                last = phrase.match_at(tokens, index)
+                if last is not None:
+                    busy_until[group] = last
+                    found.append(CueMatch(group, starts[index], ends[last]))
+        return found
+
+
+def validate_phrases(phrases: Iterable[str]) -> None:
+    """Raise PhraseError for the first phrase that does not parse."""
+    for phrase in phrases:
+        Phrase.parse(phrase)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit(Generic[K]):
+    """A cue of the group keyed `key` (worth `weight`) found at a span."""
+
+    key: K
+    group: int
+    weight: float
+    start: int
+    end: int
+
+
+class CueBook(Generic[K]):
+    """Keyed, weighted groups of phrases over one CueSet."""
+
+    def __init__(self, entries: Sequence[tuple[K, float, Sequence[str]]]) -> None:
+        self._keys = [(key, weight) for key, weight, _ in entries]
+        self._cues = CueSet([phrases for _, _, phrases in entries])
+
+    def find(self, tokens: Tokens) -> list[Hit[K]]:
+        """Every hit in the text, in order."""
+        keys = self._keys
+        return [
+            Hit(keys[m.group][0], m.group, keys[m.group][1], m.start, m.end)
+            for m in self._cues.matches(tokens)
+        ]

@@ -1,0 +1,32 @@
+"""One error family whose messages are fit to show a person."""
+
+from __future__ import annotations
+
+
+class CoachError(Exception):
+    """Base of every error a user can cause or fix; its message is shown as it is."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(CoachError):
+    """The notes cannot be coached: empty, unreadable or over the size limit."""
+
+
+class RubricError(CoachError):
+    """A rubric file is missing or does not match the rubric schema."""
+
+
+class PromptError(CoachError):
+    """A prompt file is missing or does not match the prompt schema."""
+
+
+class ConfigError(CoachError):
+    """A setting is missing or invalid."""

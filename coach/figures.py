@@ -1,0 +1,440 @@
+"""Find every figure in a piece of notes, with its exact span, and pair before/after changes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coach.models import Figure, MetricKind
+
+_WORD_VALUES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12, "hundred": 100, "hundreds": 100,
+    "thousand": 1_000, "thousands": 1_000, "million": 1_000_000, "millions": 1_000_000,
+    "billion": 1_000_000_000, "a": 1, "half": 0.5,
+}  # fmt: skip
+_MULTIPLIERS = {
+    "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mil": 1e6, "million": 1e6,
+    "b": 1e9, "bn": 1e9, "billion": 1e9, "trillion": 1e12,
+}  # fmt: skip
+_APPROX = (
+    r"~|≈|\b(?:about|around|approximately|approx\.?|roughly|nearly|almost|close to|circa|some"
+    r"|over|under|more than|less than|fewer than|up to|at least|at most|north of)\b"
+    r"|(?<![-=<>])[<>]|≥|≤"
+)
+_TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_UNITS_WORDS = (
+    r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen"
+)
+_NUMBER_WORD = (
+    rf"(?:(?:a |half a )?dozens?"
+    rf"|(?:{_TENS})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    rf"|{_UNITS_WORDS}|a hundred|hundreds|thousands|millions)"
+    r"(?:\s+(?:hundred|thousand|million|billion))?"
+)
+_UNIT = (
+    r"%|×|(?:percent(?:age points?)?|pp|bps|basis points|ms|milli-?seconds?|µs|microseconds?"
+    r"|ns|nanoseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?"
+    r"|wks?|months?|mos?|quarters?|years?|yrs?|x|-fold|fold|rps|qps|tps"
+    r"|req/s|requests?/s(?:ec)?|[KMGTP]i?B|vCPUs?|cores?|points?|pts|stars?)\b"
+)
+_RATE_TAIL = (
+    r"(?:\s*/\s*(?:s|sec|second|min|minute|hr|hour|day|wk|week|mo|month|qtr|quarter|yr|year)\b"
+    r"|\s+(?:per|a|each|every)\s+(?:second|minute|hour|day|week|month|quarter|year|annum|sec|min)\b)"
+)
+_NUMERIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+
+# A quantity, matched where a candidate number starts (approximators are looked for before it).
+_QUANTITY = re.compile(
+    r"(?P<cur>[$€£]|USD\s?|EUR\s?|GBP\s?)?"
+    rf"(?:(?P<num>{_NUMERIC})(?:\s*[-–]\s*(?P<num2>{_NUMERIC}))?"
+    r"(?:\s?(?P<mult>k|K|mm|MM|m|M|mil|bn|b|B|thousand|million|billion|trillion)\b)?"
+    rf"|(?P<word>\b{_NUMBER_WORD}\b))"
+    r"(?P<plus>\+)?"
+    rf"(?:(?:\s?|-)(?P<unit>{_UNIT}))?"
+    r"(?P<ish>-ish\b)?"
+    rf"(?P<rate>{_RATE_TAIL})?"
+    r"(?:\s?(?P<denom>/\s?(?:5|10|100)\b|out of (?:5|10|100)\b))?",
+    re.IGNORECASE,
+)
+_APPROX_BEFORE = re.compile(rf"(?:{_APPROX})\s*$", re.IGNORECASE)
+_NUMERIC_CANDIDATE = re.compile(r"[$€£\d]|(?:USD|EUR|GBP)(?=\s?\d)")
+_WORD_CANDIDATE = re.compile(r"[A-Za-z]+")
+_CANDIDATE_WORDS = frozenset(_WORD_VALUES) | {"half"}
+_RATIO_WORDS = frozenset({"twice", "doubled", "tripled", "quadrupled", "halved", "tenfold", "fold"})
+_TRIGGER_WORDS = _CANDIDATE_WORDS | _RATIO_WORDS
+_RATIO_WORD = re.compile(
+    r"\b(?P<word>twice|doubled|tripled|quadrupled|halved|tenfold|ten-fold)\b", re.IGNORECASE
+)
+_PERCENTILE = re.compile(r"\b[pP](?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
+_SCORE_NAME = re.compile(
+    r"\b(?:nps|csat|ces|sus|rating|score)\b\s*(?:of|at|:|=)?\s*$", re.IGNORECASE
+)
+_NEXT_WORD = re.compile(r"\s+([A-Za-z][\w'-]*)")
+_NOUN_REACH = 3  # "1.3 million annual driver contacts": the noun may follow two adjectives
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_TIME_UNITS = {
+    "ms": MetricKind.LATENCY, "milli": MetricKind.LATENCY, "µs": MetricKind.LATENCY,
+    "micro": MetricKind.LATENCY, "ns": MetricKind.LATENCY, "nano": MetricKind.LATENCY,
+    "s": MetricKind.LATENCY, "sec": MetricKind.LATENCY,
+}  # fmt: skip
+_DURATION_PREFIXES = ("min", "h", "day", "week", "wk", "month", "mo", "quarter", "year", "yr")
+
+# Connecting words between two figures that make a before/after change.
+_FORWARD_GAP = re.compile(r"^\s*(?:to|->|→|⟶|=>|➝|➔|-->)\s*$", re.IGNORECASE)
+_REVERSE_GAP = re.compile(
+    r"^\s*[,(]?\s*\(?\s*(?:(?:down|up|improved|reduced|decreased|increased|dropped|rose|fell|grew"
+    r"|cut|lowered|raised|better|worse)\s+)?(?:from|compared (?:to|with)|vs\.?|versus|previously"
+    r"|was|from a baseline of|baseline(?: of)?|against)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_RELATIVE_LEAD = re.compile(
+    r"\b(?:down|up|cut|cutting|reduced|reducing|decreased|decreasing|increased|increasing|dropped"
+    r"|dropping|rose|fell|grew|growing|lowered|lowering|improved|improving|raised|raising|boosted"
+    r"|boosting)\s+(?:\w+\s+){0,4}?(?:by\s+)?$",
+    re.IGNORECASE,
+)
+_RELATIVE_TAIL = re.compile(
+    r"\s*(?:improvement|reduction|decrease|increase|drop|cut|gain|faster|slower|fewer|less|more"
+    r"|lower|higher|better|savings?|uplift|growth)\b",
+    re.IGNORECASE,
+)
+_PAIR_WORDS = re.compile(r"\b(?:from|to|down|up)\b|->|→", re.IGNORECASE)
+_DELTA_LEAD = re.compile(
+    r"\b(?:cut|cutting|reduced|reducing|decreased|increased|increasing|dropped|lowered|lowering"
+    r"|improved|improving|raised|boosted|grew|saved|saving|trimmed|shaved|sped)\b"
+    r"(?:\s+[\w'-]+){0,4}?\s+by\s+$",
+    re.IGNORECASE,
+)
+_TO_LEAD = re.compile(
+    r"\b(?:cut|cutting|reduced|reducing|decreased|increased|dropped|dropping|lowered|lowering"
+    r"|improved|raised|boosted|grew|brought|fell|rose|climbed|went|sped)\b"
+    r"(?:\s+[\w'-]+){0,4}?\s+(?:down\s+|up\s+)?to\s+$",
+    re.IGNORECASE,
+)
+_FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A before/after pair, or a relative change leading to an after value."""
+
+    start: int
+    end: int
+    before: Figure | None
+    after: Figure | None
+    relative: Figure | None
+
+
+def _number_value(text: str) -> float | None:
+    words = text.lower().replace("-", " ").split()
+    if not words:
+        return None
+    total, current = 0.0, 0.0
+    for word in words:
+        value = _WORD_VALUES.get(word)
+        if value is None:
+            return None
+        if word in ("hundred", "hundreds", "dozen"):
+            current = (current or 1) * value
+        elif value >= 1_000:
+            total += (current or 1) * value
+            current = 0
+        elif word == "a":
+            current = current or 1
+        else:
+            current += value
+    return total + current
+
+
+def _kind(unit: str | None, has_currency: bool, rate: bool, denom: bool) -> MetricKind:
+    if has_currency:
+        return MetricKind.MONEY
+    if denom:
+        return MetricKind.SCORE
+    if rate:
+        return MetricKind.RATE
+    if not unit:
+        return MetricKind.NUMBER
+    u = unit.lower()
+    if u.startswith(("%", "percent", "pp", "bps", "basis")):
+        return MetricKind.PERCENT
+    if u in ("x", "×") or u.endswith("fold"):
+        return MetricKind.RATIO
+    if u.startswith(("rps", "qps", "tps", "req")):
+        return MetricKind.RATE
+    for prefix, kind in _TIME_UNITS.items():
+        if u.startswith(prefix):
+            return kind
+    if u.startswith(_DURATION_PREFIXES):
+        return MetricKind.DURATION
+    if u.startswith(("point", "pts", "star")):
+        return MetricKind.SCORE
+    return MetricKind.NUMBER
+
+
+def _previous_word(notes: str, at: int, floor: int) -> str:
+    end = at
+    while end > floor and notes[end - 1] in " \t":
+        end -= 1
+    start = end
+    while start > floor and (notes[start - 1].isalnum() or notes[start - 1] in "_"):
+        start -= 1
+    return notes[start:end].lower()
+
+
+def find_figures(
+    notes: str,
+    start: int,
+    end: int,
+    *,
+    count_nouns: frozenset[str],
+    not_figure_after: frozenset[str],
+    words: Sequence[tuple[int, str]] | None = None,
+) -> list[Figure]:
+    """Every figure in `notes[start:end]`, spans into `notes`, in order.
+
+    `words` are the span's lower-cased words with their starts, if the caller has them already.
+    """
+    if words is None:
+        words = [
+            (m.start(), m.group().lower()) for m in _WORD_CANDIDATE.finditer(notes, start, end)
+        ]
+    triggers = [(at, word) for at, word in words if _head(word) in _TRIGGER_WORDS]
+    candidates = [m.start() for m in _NUMERIC_CANDIDATE.finditer(notes, start, end)]
+    if triggers:
+        candidates += [at for at, word in triggers if _head(word) in _CANDIDATE_WORDS]
+        candidates.sort()
+    if not candidates and not triggers:
+        return []
+    figures: list[Figure] = []
+    consumed = start
+    for pos in candidates:
+        if pos < consumed or (pos > start and _inside_number(notes, pos)):
+            continue
+        match = _QUANTITY.match(notes, pos, end)
+        if match is None:
+            continue
+        lead = _APPROX_BEFORE.search(notes, max(start, pos - 24), pos)
+        approx_start = lead.start() if lead else None
+        figure = _figure(notes, match, approx_start, start, end, count_nouns, not_figure_after)
+        if figure is not None:
+            figures.append(figure)
+            consumed = figure.end
+    if any(word in _RATIO_WORDS or _head(word) in _RATIO_WORDS for _, word in triggers):
+        figures.extend(
+            Figure(text=m.group(), start=m.start(), end=m.end(), kind=MetricKind.RATIO,
+                   value=0.5 if m["word"].lower() == "halved" else None)
+            for m in _RATIO_WORD.finditer(notes, start, end)
+        )  # fmt: skip
+        figures.sort(key=lambda f: f.start)
+    return _attach_percentiles(notes, figures, start, end)
+
+
+def _head(word: str) -> str:
+    """The part of a hyphenated word before its first hyphen ("twenty-five" -> "twenty")."""
+    return word if "-" not in word else word[: word.index("-")]
+
+
+def _inside_number(notes: str, pos: int) -> bool:
+    """Whether `pos` continues a number that started earlier ("250,000", "4.2")."""
+    before = notes[pos - 1]
+    return before.isdigit() or (before in ".," and pos > 1 and notes[pos - 2].isdigit())
+
+
+def _figure(
+    notes: str,
+    match: re.Match[str],
+    approx_start: int | None,
+    floor: int,
+    end: int,
+    count_nouns: frozenset[str],
+    not_figure_after: frozenset[str],
+) -> Figure | None:
+    number_start = match.start("num") if match["num"] else match.start("word")
+    head = match.start("cur") if match["cur"] else number_start
+    # A number glued to letters is a name (OAuth2, Log4j, EC2, CVE-2021-44228), not a figure.
+    before = notes[head - 1] if head > floor else " "
+    if (
+        before.isalnum()
+        or before in "_./"
+        or (before == "-" and head - 2 >= floor and notes[head - 2].isalnum())
+    ):
+        return None
+    after_end = match.end()
+    if notes[after_end : after_end + 1] == ":" and notes[after_end + 1 : after_end + 2].isdigit():
+        return None  # a time of day ("10:30")
+    glued_after = after_end < end and (notes[after_end].isalnum() or notes[after_end] == "_")
+    if glued_after and not match["unit"] and not match["mult"]:
+        return None
+    if _previous_word(notes, head if approx_start is None else approx_start, floor) in (
+        not_figure_after
+    ) and not (match["unit"] or match["cur"]):
+        return None
+    if match["num"]:
+        raw = match["num"].replace(",", "")
+        if ":" in notes[max(floor, number_start - 1) : number_start] and not match["unit"]:
+            return None
+        try:
+            value: float | None = float(raw)
+        except ValueError:
+            value = None
+        if match["mult"] and value is not None:
+            value *= _MULTIPLIERS.get(match["mult"].lower(), 1.0)
+        is_bare = not (match["unit"] or match["cur"] or match["mult"] or match["denom"])
+        if is_bare and _YEAR.fullmatch(raw):
+            return None
+    else:
+        value = _number_value(match["word"])
+    unit = match["unit"]
+    has_currency = bool(match["cur"])
+    rate = bool(match["rate"])
+    kind = _kind(unit, has_currency, rate, bool(match["denom"]))
+    fig_start = head if approx_start is None else approx_start
+    fig_end = match.end()
+    approximate = bool(approx_start is not None or match["plus"] or match["ish"] or match["num2"])
+    noun: str | None = None
+    if kind in (MetricKind.NUMBER, MetricKind.RATE) and not has_currency:
+        noun_end = _count_noun(notes, fig_end, end, count_nouns)
+        if noun_end is not None:
+            noun, fig_end = noun_end
+            tail = re.compile(_RATE_TAIL, re.IGNORECASE).match(notes, fig_end, end)
+            if tail:
+                fig_end = tail.end()
+                kind = MetricKind.RATE
+            elif kind is MetricKind.NUMBER:
+                kind = MetricKind.COUNT
+        elif match["word"]:
+            return None  # a number word with no unit or noun is ordinary prose ("one of")
+        elif kind is MetricKind.NUMBER and _SCORE_NAME.search(
+            notes, max(floor, fig_start - 12), fig_start
+        ):
+            kind = MetricKind.SCORE
+    elif match["word"] and not unit and not has_currency:
+        return None
+    if match["word"] and kind is MetricKind.NUMBER:
+        return None
+    return Figure(
+        text=notes[fig_start:fig_end],
+        start=fig_start,
+        end=fig_end,
+        kind=kind,
+        value=value,
+        unit=(unit.strip() if unit else ("$" if has_currency else None)),
+        noun=noun,
+        approximate=approximate,
+    )
+
+
+def _count_noun(
+    notes: str, pos: int, end: int, count_nouns: frozenset[str]
+) -> tuple[str, int] | None:
+    """The count noun within the next few words and where it ends ("12 critical queries")."""
+    for _ in range(_NOUN_REACH):
+        word = _NEXT_WORD.match(notes, pos, end)
+        if word is None:
+            return None
+        pos = word.end()
+        if word.group(1).lower() in count_nouns:
+            return word.group(1).lower(), pos
+    return None
+
+
+def _attach_percentiles(notes: str, figures: list[Figure], start: int, end: int) -> list[Figure]:
+    """Join "p99" to the latency that follows it ("p99 850ms", "P95 response time: 380ms")."""
+    if not figures:
+        return figures
+    result = list(figures)
+    for label in _PERCENTILE.finditer(notes, start, end):
+        for i, figure in enumerate(result):
+            near = label.end() <= figure.start <= label.end() + 30
+            joined = near and not _PAIR_WORDS.search(notes, label.end(), figure.start)
+            if joined and figure.kind in (MetricKind.LATENCY, MetricKind.DURATION):
+                result[i] = figure.model_copy(
+                    update={
+                        "text": notes[label.start() : figure.end],
+                        "start": label.start(),
+                        "kind": MetricKind.PERCENTILE,
+                        "unit": figure.unit,
+                    }
+                )
+                break
+    return result
+
+
+def _compatible(before: Figure, after: Figure) -> bool:
+    time_kinds = {MetricKind.LATENCY, MetricKind.DURATION, MetricKind.PERCENTILE}
+    if before.kind is MetricKind.NUMBER or after.kind is MetricKind.NUMBER:
+        return True
+    if before.kind in time_kinds and after.kind in time_kinds:
+        return True
+    return before.kind is after.kind or {before.kind, after.kind} <= {
+        MetricKind.COUNT,
+        MetricKind.RATE,
+    }
+
+
+def pair_changes(notes: str, figures: list[Figure]) -> list[Change]:
+    """Before/after pairs among figures: "from X to Y", "Y (down from X)", "down 38% to Y"."""
+    changes: list[Change] = []
+    used: set[int] = set()
+    for i in range(len(figures) - 1):
+        if i in used:
+            continue
+        first, second = figures[i], figures[i + 1]
+        gap = notes[first.end : second.start]
+        lead = notes[max(0, first.start - 60) : first.start]
+        forward = _FORWARD_GAP.match(gap)
+        from_word = _FROM_BEFORE.search(lead)
+        relative_lead = _RELATIVE_LEAD.search(lead)
+        if (
+            forward
+            and first.kind is MetricKind.PERCENT
+            and relative_lead
+            and not from_word
+            and (second.kind is not MetricKind.PERCENT)
+        ):
+            # "down 38% to $5.6M": a relative change that lands on an after value
+            begin = first.start - (len(lead) - relative_lead.start())
+            changes.append(Change(begin, second.end, None, second, first))
+            used.update((i, i + 1))
+            continue
+        if forward and _compatible(first, second):
+            is_range = (
+                from_word is None
+                and first.unit is None
+                and second.unit is not None
+                and first.value is not None
+                and second.value is not None
+                and first.value < second.value
+            )
+            if not is_range:
+                begin = first.start - (len(lead) - from_word.start()) if from_word else first.start
+                changes.append(Change(begin, second.end, first, second, None))
+                used.update((i, i + 1))
+        elif _REVERSE_GAP.match(gap) and _compatible(second, first):
+            close = second.end + 1 if notes[second.end : second.end + 1] == ")" else second.end
+            changes.append(Change(first.start, close, second, first, None))
+            used.update((i, i + 1))
+    for i, figure in enumerate(figures):
+        if i in used:
+            continue
+        lead = notes[max(0, figure.start - 60) : figure.start]
+        if _TO_LEAD.search(lead):
+            # "cut p99 to 620ms": the value after a change whose start is not given.
+            changes.append(Change(figure.start, figure.end, None, figure, None))
+            continue
+        if figure.kind is MetricKind.PERCENT:
+            is_change = bool(_RELATIVE_LEAD.search(lead) or _RELATIVE_TAIL.match(notes, figure.end))
+        else:
+            # "cut spend by $3.1M", "sped up builds by 4 minutes": a change of known size.
+            is_change = bool(_DELTA_LEAD.search(lead))
+        if is_change:
+            changes.append(Change(figure.start, figure.end, None, None, figure))
+    changes.sort(key=lambda c: c.start)
+    return changes

@@ -1,0 +1,122 @@
+"""The grader: a pure function of the notes, where their sentences were placed, and the rubrics.
+
+No I/O, no model, no clock, no randomness: the same notes and placement always get the same
+scores, each with the words and rubric lines behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coach.cues import Tokens, tokenize
+from coach.levels import level_fit_score, level_hits, read_level
+from coach.models import (
+    Excerpt,
+    Flag,
+    Framework,
+    Level,
+    LevelReading,
+    Metric,
+    Question,
+    Score,
+    ScoreComponent,
+    Scores,
+)
+from coach.placement import PlacedUnit
+from coach.quantification import (
+    QuantCues,
+    build_metrics,
+    quant_features,
+    quant_score,
+    suspicious_precision,
+)
+from coach.questions import GradeState, ask
+from coach.rubrics import OverallRubric, RubricSet
+from coach.structure import structure_features, structure_score
+
+_EVIDENCE_PER_SECTION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """What the grader found."""
+
+    metrics: list[Metric]
+    scores: Scores
+    level: LevelReading
+    questions: list[Question]
+    flags: list[Flag]
+    words: int
+
+
+def overall_score(parts: dict[str, Score], rubric: OverallRubric) -> Score:
+    """Weighted mean of the other scores."""
+    components = [
+        ScoreComponent(
+            name=name,
+            points=round(parts[name].value * weight, 2),
+            max_points=round(100 * weight, 2),
+            rubric=f"{name.replace('_', ' ')} counts {weight:.0%} of the overall score",
+            reason=f"{name.replace('_', ' ')} {parts[name].value}/100",
+        )
+        for name, weight in rubric.weights.items()
+    ]
+    return Score.from_components("overall", components)
+
+
+def grade(
+    notes: str,
+    placed: Sequence[PlacedUnit],
+    rubrics: RubricSet,
+    target: Level,
+    framework: Framework,
+    tokens: Tokens | None = None,
+) -> Grade:
+    """Score a placed story, read its level, and ask what would raise it."""
+    if tokens is None:
+        tokens = tokenize(notes, (unit.start for unit in placed))
+    cues = QuantCues(tokens, placed, rubrics.quantification)
+    metrics = build_metrics(notes, placed, cues, rubrics.quantification)
+    quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)
+    structure = structure_features(notes, placed)
+    hits = level_hits(tokens, placed, rubrics.level)
+    reading, level_weights, role_flag = read_level(
+        notes, placed, hits, metrics, rubrics.level, target
+    )
+    first_of_section: dict[str, Excerpt] = {}
+    for unit in placed:
+        first_of_section.setdefault(unit.section.value, Excerpt.of(notes, unit.start, unit.end))
+    parts = {
+        "quantification": quant_score(
+            quant,
+            rubrics.quantification,
+            [
+                Excerpt.model_construct(text=m.text, start=m.start, end=m.end)
+                for m in metrics
+                if m.is_result
+            ],
+        ),
+        "structure": structure_score(
+            structure, rubrics.star_plus, framework, list(first_of_section.values())
+        ),
+        "level_fit": level_fit_score(reading, rubrics.level),
+    }
+    scores = Scores(overall=overall_score(parts, rubrics.overall), **parts)
+    state = GradeState(quant, structure, level_weights, reading, framework)
+    flags = [
+        flag
+        for flag in (
+            suspicious_precision(metrics, rubrics.quantification),
+            role_flag,
+        )
+        if flag is not None
+    ]
+    return Grade(
+        metrics=metrics,
+        scores=scores,
+        level=reading,
+        questions=ask(notes, placed, metrics, state, rubrics),
+        flags=flags,
+        words=structure.total_words,
+    )

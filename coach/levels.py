@@ -1,0 +1,234 @@
+"""Read the level a story shows (L5, L6, L7) from the rubric's signals, with the words behind it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from coach.cues import Hit, Tokens
+from coach.models import (
+    LEVEL_ORDER,
+    Excerpt,
+    Flag,
+    Level,
+    LevelReading,
+    LevelSignal,
+    Metric,
+    Score,
+    ScoreComponent,
+)
+from coach.placement import PlacedUnit, SpanIndex
+from coach.rubrics import DimensionRubric, LevelRubric
+
+_MAX_EVIDENCE = 4
+_RESULT_METRICS_COUNTED = 2
+_I_WORDS = re.compile(r"\b(?:I|I'm|I've|I'd)\b")
+_WE_WORDS = re.compile(r"\b(?:we|we've|we'd)\b", re.IGNORECASE)
+# A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
+_IMPLIED_I = re.compile(
+    r"(?:[A-Z][a-z]+ed|Built|Led|Wrote|Ran|Drove|Made|Took|Set|Rewrote|Broke|Chose|Brought|Found"
+    r"|Gave|Got|Held|Kept|Met|Put|Sent|Spent|Split|Taught|Went|Won|Began|Shipped|Cut|Laid|Sought)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionWeights:
+    """Cue weight found for one dimension, and its evidence."""
+
+    l6: float
+    l7: float
+    anti: float
+    l6_evidence: tuple[Excerpt, ...]
+    l7_evidence: tuple[Excerpt, ...]
+    anti_evidence: tuple[Excerpt, ...]
+
+    def without_anti(self) -> DimensionWeights:
+        """The same dimension had its anti-signals been answered."""
+        return replace(self, anti=0.0, anti_evidence=())
+
+    def reaching(self, level: Level, rubric: DimensionRubric) -> DimensionWeights:
+        """The same dimension had an answer shown `level`."""
+        if level is Level.L7:
+            return replace(self, l7=max(self.l7, rubric.L7.min_weight + self.anti))
+        if level is Level.L6:
+            return replace(self, l6=max(self.l6, rubric.L6.min_weight + self.anti))
+        return self
+
+
+LevelHits = dict[tuple[str, str], list[Hit[tuple[str, str]]]]
+
+
+def level_hits(tokens: Tokens, placed: Sequence[PlacedUnit], rubric: LevelRubric) -> LevelHits:
+    """The level rubric's cues found inside the placed notes, by (dimension, kind)."""
+    inside = SpanIndex([(u.start, u.end) for u in placed])
+    hits: LevelHits = {}
+    for hit in rubric.cue_book.find(tokens):
+        if inside.locate(hit.start) is not None:
+            hits.setdefault(hit.key, []).append(hit)
+    return hits
+
+
+def _weigh(notes: str, hits: Sequence[Hit[tuple[str, str]]]) -> tuple[float, tuple[Excerpt, ...]]:
+    """Total weight of distinct matched words, and where they stand (the same words count once)."""
+    seen: dict[str, tuple[float, Excerpt]] = {}
+    for hit in hits:
+        text = notes[hit.start : hit.end]
+        key = text.lower()
+        if key not in seen or seen[key][0] < hit.weight:
+            seen[key] = (hit.weight, Excerpt.of(notes, hit.start, hit.end))
+    weight = sum(w for w, _ in seen.values())
+    evidence = tuple(sorted((e for _, e in seen.values()), key=lambda e: e.start))
+    return weight, evidence
+
+
+def dimension_weights(
+    notes: str,
+    name: str,
+    hits: LevelHits,
+    metrics: Sequence[Metric],
+    rubric: DimensionRubric,
+) -> DimensionWeights:
+    """Weigh one dimension's cues in the notes."""
+    l6, l6_evidence = _weigh(notes, hits.get((name, "L6"), []))
+    l7, l7_evidence = _weigh(notes, hits.get((name, "L7"), []))
+    anti, anti_evidence = _weigh(notes, hits.get((name, "anti"), []))
+    if rubric.L6.metric_weight:
+        measured = [m for m in metrics if m.is_result][:_RESULT_METRICS_COUNTED]
+        l6 += rubric.L6.metric_weight * len(measured)
+        l6_evidence += tuple(
+            Excerpt.model_construct(text=m.text, start=m.start, end=m.end) for m in measured
+        )
+    return DimensionWeights(l6, l7, anti, l6_evidence, l7_evidence, anti_evidence)
+
+
+def dimension_level(weights: DimensionWeights, rubric: DimensionRubric) -> Level:
+    """L7 when L7 cues reach their bar, L6 when L6 and L7 cues together reach theirs, else L5."""
+    if weights.l7 - weights.anti >= rubric.L7.min_weight:
+        return Level.L7
+    if weights.l6 + weights.l7 - weights.anti >= rubric.L6.min_weight:
+        return Level.L6
+    return Level.L5
+
+
+def _signal(
+    name: str, weights: DimensionWeights, rubric: DimensionRubric, levels: LevelRubric
+) -> LevelSignal:
+    level = dimension_level(weights, rubric)
+    if level is Level.L7:
+        evidence, descriptor = weights.l7_evidence, rubric.L7.descriptor
+    elif level is Level.L6:
+        evidence, descriptor = weights.l6_evidence + weights.l7_evidence, rubric.L6.descriptor
+    else:
+        evidence, descriptor = weights.l6_evidence, f"No {name} signal reaches senior level."
+    return LevelSignal(
+        dimension=name,
+        level=level,
+        points=levels.points[level],
+        evidence=list(sorted(evidence, key=lambda e: e.start)[:_MAX_EVIDENCE]),
+        anti_evidence=list(weights.anti_evidence[:_MAX_EVIDENCE]),
+        rubric=descriptor,
+    )
+
+
+def read_level(
+    notes: str,
+    placed: Sequence[PlacedUnit],
+    hits: LevelHits,
+    metrics: Sequence[Metric],
+    rubric: LevelRubric,
+    target: Level,
+) -> tuple[LevelReading, dict[str, DimensionWeights], Flag | None]:
+    """The level the story reads at, each dimension's signal, and what would reach the target.
+
+    A story that says "we" where it should say "I" reads one level lower: interviewers cannot
+    credit what the candidate did not claim (the rubric's personal-role rule).
+    """
+    weights = {
+        name: dimension_weights(notes, name, hits, metrics, dimension)
+        for name, dimension in rubric.dimensions.items()
+    }
+    signals = [_signal(name, weights[name], rubric.dimensions[name], rubric) for name in weights]
+    points = mean_points(signals, rubric)
+    estimate = estimate_level(signals, rubric)
+    role_flag = personal_role_flag(notes, placed, rubric)
+    if role_flag is not None and estimate is not Level.L5:
+        estimate = LEVEL_ORDER[estimate.rank - 1]
+    to_target = [
+        f"{s.dimension.replace('_', ' ').capitalize()} reads {s.level.value}"
+        + (f" (\u201c{s.evidence[0].text}\u201d)" if s.evidence else "")
+        + f": {rubric.dimensions[s.dimension].advice[target]}"
+        for s in sorted(signals, key=lambda s: -rubric.dimensions[s.dimension].weight)
+        if s.level.rank < target.rank
+    ]
+    if role_flag is not None:
+        to_target.insert(0, f"{rubric.personal_role.message} {rubric.personal_role.rubric}")
+    reading = LevelReading(
+        estimate=estimate,
+        target=target,
+        points=round(points, 3),
+        signals=signals,
+        to_target=to_target,
+    )
+    return reading, weights, role_flag
+
+
+def estimate_level(signals: Sequence[LevelSignal], rubric: LevelRubric) -> Level:
+    """The highest level enough dimensions read at (or above)."""
+    estimate = Level.L5
+    for level in LEVEL_ORDER:
+        needed = rubric.min_dimensions.get(level)
+        reaching = sum(1 for s in signals if s.level.rank >= level.rank)
+        if needed is not None and reaching >= needed:
+            estimate = level
+    return estimate
+
+
+def mean_points(signals: Sequence[LevelSignal], rubric: LevelRubric) -> float:
+    """Weighted mean of the dimensions' points."""
+    total = sum(rubric.dimensions[s.dimension].weight for s in signals) or 1.0
+    return sum(rubric.dimensions[s.dimension].weight * s.points for s in signals) / total
+
+
+def level_fit_score(reading: LevelReading, rubric: LevelRubric) -> Score:
+    """How close each dimension comes to the target level, weighted: 0-100."""
+    target_points = rubric.points[reading.target] or 1.0
+    components: list[ScoreComponent] = []
+    for signal in reading.signals:
+        dimension = rubric.dimensions[signal.dimension]
+        quoted = ", ".join(f"\u201c{e.text}\u201d" for e in signal.evidence)
+        components.append(
+            ScoreComponent(
+                name=signal.dimension,
+                points=round(dimension.weight * min(1.0, signal.points / target_points), 3),
+                max_points=dimension.weight,
+                rubric=_rubric_line(dimension, reading.target),
+                reason=f"reads {signal.level.value}" + (f": {quoted}" if quoted else ""),
+            )
+        )
+    evidence = [e for s in reading.signals for e in s.evidence]
+    return Score.from_components("level_fit", components, evidence)
+
+
+def _rubric_line(dimension: DimensionRubric, target: Level) -> str:
+    cues = dimension.L7 if target is Level.L7 else dimension.L6
+    shown = target if target is not Level.L5 else Level.L6
+    return f"{dimension.describe} {shown.value}: {cues.descriptor}"
+
+
+def personal_role_flag(
+    notes: str, placed: Sequence[PlacedUnit], rubric: LevelRubric
+) -> Flag | None:
+    """Flag notes that say "we" where interviewers want to hear "I"."""
+    i_count = we_count = 0
+    we_evidence: list[Excerpt] = []
+    for unit in placed:
+        i_count += len(_I_WORDS.findall(notes, unit.start, unit.end))
+        i_count += bool(_IMPLIED_I.match(notes, unit.start, unit.end))
+        for match in _WE_WORDS.finditer(notes, unit.start, unit.end):
+            we_count += 1
+            if len(we_evidence) < _MAX_EVIDENCE:
+                we_evidence.append(Excerpt.of(notes, match.start(), match.end()))
+    if we_count < 2 or i_count / (i_count + we_count) >= rubric.personal_role.min_i_share:
+        return None
+    return Flag(code="personal_role", message=rubric.personal_role.message, evidence=we_evidence)

@@ -1,0 +1,310 @@
+"""Domain types: stories with provenance, metrics, scores, level readings, flags, questions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Section(StrEnum):
+    """A STAR+ section, named as the JSON contract names it."""
+
+    SITUATION = "situation"
+    TASK = "task"
+    ACTION = "action"
+    RESULT = "result"
+    LEADERSHIP_IMPACT = "leadership_impact"
+    TRADEOFFS = "tradeoffs"
+    LESSONS = "lessons"
+    FUTURE_APPLICATIONS = "future_applications"
+
+
+SECTION_TITLES: dict[Section, str] = {
+    Section.SITUATION: "Situation",
+    Section.TASK: "Task",
+    Section.ACTION: "Action",
+    Section.RESULT: "Result",
+    Section.LEADERSHIP_IMPACT: "Leadership Impact",
+    Section.TRADEOFFS: "Trade-off Analysis",
+    Section.LESSONS: "Lessons Learned",
+    Section.FUTURE_APPLICATIONS: "Future Applications",
+}
+
+CORE_SECTIONS: tuple[Section, ...] = (
+    Section.SITUATION,
+    Section.TASK,
+    Section.ACTION,
+    Section.RESULT,
+)
+
+
+class PsiSection(StrEnum):
+    """A Problem-Solution-Impact section."""
+
+    PROBLEM = "problem"
+    SOLUTION = "solution"
+    IMPACT = "impact"
+
+
+class Framework(StrEnum):
+    """The shape the story is told in."""
+
+    STAR = "star"
+    PSI = "psi"
+
+
+class Level(StrEnum):
+    """An Amazon engineering level a story can read as."""
+
+    L5 = "L5"
+    L6 = "L6"
+    L7 = "L7"
+
+    @property
+    def rank(self) -> int:
+        """Order of the level: L5 is 0, L7 is 2."""
+        return LEVEL_ORDER.index(self)
+
+
+LEVEL_ORDER: tuple[Level, ...] = (Level.L5, Level.L6, Level.L7)
+
+
+class Engine(StrEnum):
+    """What produced the story."""
+
+    OFFLINE = "offline"
+    LLM = "llm"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Excerpt(_Frozen):
+    """Verbatim words of the notes and where they stand: `notes[start:end] == text`."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, notes: str, start: int, end: int) -> Excerpt:
+        """The excerpt of `notes` at [start, end); built unchecked, as the span is ours."""
+        return cls.model_construct(text=notes[start:end], start=start, end=end)
+
+
+class StoryElement(_Frozen):
+    """One sentence or clause of the story with the span of the notes it came from."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    verbatim: bool = True
+    heading: str | None = Field(
+        default=None, description="The notes' own heading this element stood under, if any."
+    )
+
+
+class Placeholder(_Frozen):
+    """A marked gap in the story, tied to the question that would fill it."""
+
+    section: Section
+    slot: str
+    text: str
+
+
+class HeaderFacts(_Frozen):
+    """The facts a case study opens with, each kept with its provenance."""
+
+    duration: Excerpt | None = None
+    role: Excerpt | None = None
+    team_size: Excerpt | None = None
+    technologies: Excerpt | None = None
+
+    def facts(self) -> dict[str, Excerpt | None]:
+        """Fact name -> its excerpt, in the seed's order."""
+        return {
+            "duration": self.duration,
+            "role": self.role,
+            "team_size": self.team_size,
+            "technologies": self.technologies,
+        }
+
+
+class StarStory(_Frozen):
+    """A STAR+ story: every element is the user's words with their span."""
+
+    title: Excerpt | None = None
+    header: HeaderFacts = HeaderFacts()
+    sections: dict[Section, list[StoryElement]]
+    placeholders: list[Placeholder] = []
+
+    def elements(self, section: Section) -> list[StoryElement]:
+        """Elements placed in one section, in the order of the notes."""
+        return self.sections.get(section, [])
+
+
+class PsiStory(_Frozen):
+    """The same story in Problem-Solution-Impact form, with its balance."""
+
+    sections: dict[PsiSection, list[StoryElement]]
+    shares: dict[PsiSection, float] = Field(description="Share of words per section, 0-1.")
+    target_shares: dict[PsiSection, float]
+
+
+class MetricKind(StrEnum):
+    """What a figure measures."""
+
+    PERCENT = "percent"
+    MONEY = "money"
+    DURATION = "duration"
+    LATENCY = "latency"
+    PERCENTILE = "percentile"
+    RATE = "rate"
+    COUNT = "count"
+    RATIO = "ratio"
+    SCORE = "score"
+    NUMBER = "number"
+
+
+class Figure(_Frozen):
+    """One number in the notes with its unit and what it counts."""
+
+    text: str
+    start: int
+    end: int
+    kind: MetricKind
+    value: float | None = None
+    unit: str | None = None
+    noun: str | None = None
+    approximate: bool = False
+
+
+class MetricCheck(StrEnum):
+    """A quality the seed's quantification guide asks of a result metric."""
+
+    BASELINE = "baseline"
+    TIME_WINDOW = "time_window"
+    METHOD = "method"
+    CONFIDENCE = "confidence"
+    ATTRIBUTION = "attribution"
+
+
+class Metric(_Frozen):
+    """A figure or before/after change, with the guide's checks and the words behind them."""
+
+    text: str
+    start: int
+    end: int
+    kind: MetricKind
+    value: float | None = None
+    unit: str | None = None
+    noun: str | None = None
+    approximate: bool = False
+    before: Excerpt | None = None
+    after: Excerpt | None = None
+    subject: str | None = Field(default=None, description="What the figure measures, if named.")
+    section: Section | None = None
+    is_result: bool = False
+    baseline: bool = False
+    time_window: bool = False
+    method: bool = False
+    confidence: bool = False
+    attribution: bool = False
+    check_evidence: dict[MetricCheck, Excerpt] = {}
+
+
+class ScoreComponent(_Frozen):
+    """One rubric line's contribution to a score."""
+
+    name: str
+    points: float
+    max_points: float
+    rubric: str
+    reason: str
+
+
+class Score(_Frozen):
+    """A 0-100 score with the evidence and rubric lines that produced it."""
+
+    name: str
+    value: int = Field(ge=0, le=100)
+    components: list[ScoreComponent]
+    evidence: list[Excerpt] = []
+
+    @classmethod
+    def from_components(
+        cls, name: str, components: list[ScoreComponent], evidence: list[Excerpt] | None = None
+    ) -> Score:
+        """Sum the components into a 0-100 score."""
+        total = sum(c.max_points for c in components) or 1.0
+        value = round(100 * sum(c.points for c in components) / total)
+        return cls(name=name, value=value, components=components, evidence=evidence or [])
+
+
+class Scores(_Frozen):
+    """The four scores of a coaching run."""
+
+    overall: Score
+    quantification: Score
+    structure: Score
+    level_fit: Score
+
+
+class LevelSignal(_Frozen):
+    """What one dimension of the level rubric reads, and the words that show it."""
+
+    dimension: str
+    level: Level
+    points: float
+    evidence: list[Excerpt]
+    anti_evidence: list[Excerpt] = []
+    rubric: str
+
+
+class LevelReading(_Frozen):
+    """The level the story shows, against the level it targets."""
+
+    estimate: Level
+    target: Level
+    points: float = Field(description="Mean dimension points: 0 reads L5, 1 L6, 2 L7.")
+    signals: list[LevelSignal]
+    to_target: list[str] = Field(description="What would move the story to the target level.")
+
+
+class Flag(_Frozen):
+    """Something the user should know about the notes or the run."""
+
+    code: str
+    message: str
+    evidence: list[Excerpt] = []
+
+
+class Question(_Frozen):
+    """A follow-up question aimed at one missing slot, ranked by what answering would add."""
+
+    slot: str
+    question: str
+    gain: float = Field(description="Overall points the answer could add.")
+    section: Section | None = None
+    about: Excerpt | None = None
+
+
+class CoachResult(_Frozen):
+    """Everything one coaching run produced."""
+
+    engine: Engine
+    framework: Framework
+    target: Level
+    notes_chars: int
+    word_count: int
+    spoken_seconds: int
+    story: StarStory
+    psi: PsiStory | None = None
+    metrics: list[Metric]
+    scores: Scores
+    level: LevelReading
+    questions: list[Question]
+    flags: list[Flag]
+    rubric_versions: dict[str, int]

@@ -1,0 +1,69 @@
+"""Spans of the notes placed in STAR+ sections with their figures: what the grader reads."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coach.cues import Tokens
+from coach.figures import Change, find_figures, pair_changes
+from coach.models import Figure, Section
+from coach.rubrics import QuantificationRubric
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The figures of one span of the notes and the before/after changes among them."""
+
+    figures: tuple[Figure, ...]
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedUnit:
+    """A span of the notes, the section it was placed in, and the figures it holds."""
+
+    start: int
+    end: int
+    sentence: int
+    section: Section
+    heading: str | None
+    measured: Measured
+
+
+def measure(
+    notes: str,
+    start: int,
+    end: int,
+    rubric: QuantificationRubric,
+    tokens: Tokens | None = None,
+) -> Measured:
+    """Find the figures and changes in `notes[start:end]`."""
+    words = None
+    if tokens is not None:
+        words = [(tokens.starts[i], tokens.words[i]) for i in tokens.between(start, end)]
+    figures = find_figures(
+        notes,
+        start,
+        end,
+        count_nouns=rubric.count_noun_set,
+        not_figure_after=rubric.not_figure_after_set,
+        words=words,
+    )
+    return Measured(tuple(figures), tuple(pair_changes(notes, figures)))
+
+
+class SpanIndex:
+    """Find which of a sorted list of non-overlapping spans holds a position."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self._starts = [start for start, _ in spans]
+        self._ends = [end for _, end in spans]
+
+    def locate(self, position: int) -> int | None:
+        """Index of the span holding `position`, or None."""
+        index = bisect_right(self._starts, position) - 1
+        if index >= 0 and position < self._ends[index]:
+            return index
+        return None

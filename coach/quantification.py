@@ -1,0 +1,274 @@
+"""Turn figures into metrics with the quantification guide's checks; score the story's numbers."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from coach.cues import Tokens
+from coach.figures import Change
+from coach.models import (
+    Excerpt,
+    Figure,
+    Flag,
+    Metric,
+    MetricCheck,
+    MetricKind,
+    Score,
+    ScoreComponent,
+)
+from coach.placement import PlacedUnit, SpanIndex
+from coach.rubrics import QuantificationRubric
+
+_CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
+
+
+@dataclass(frozen=True, slots=True)
+class QuantFeatures:
+    """What the quantification score is computed from; questions perturb it to price answers."""
+
+    result_units: int
+    result_units_with_figures: int
+    result_metrics: int
+    eligible: dict[MetricCheck, int]
+    passing: dict[MetricCheck, int]
+    story_level: dict[MetricCheck, Excerpt | None]
+    families: frozenset[str]
+
+    def with_one_more(self, check: MetricCheck) -> QuantFeatures:
+        """These features had one more result metric passed `check`."""
+        passing = dict(self.passing)
+        passing[check] = min(self.eligible[check], passing[check] + 1)
+        return replace(self, passing=passing)
+
+    def with_one_more_figure(self) -> QuantFeatures:
+        """These features had one more result statement carried a figure."""
+        return replace(
+            self,
+            result_units_with_figures=min(self.result_units, self.result_units_with_figures + 1),
+            result_metrics=self.result_metrics + 1,
+            eligible={check: count + 1 for check, count in self.eligible.items()},
+        )
+
+    def with_families(self, families: frozenset[str]) -> QuantFeatures:
+        """These features had measured these families of outcome."""
+        return replace(self, families=families)
+
+
+class QuantCues:
+    """Where each check's, subject's and outcome family's words stand in the placed notes."""
+
+    def __init__(
+        self, tokens: Tokens, placed: Sequence[PlacedUnit], rubric: QuantificationRubric
+    ) -> None:
+        inside = SpanIndex([(u.start, u.end) for u in placed])
+        self._spans: dict[str, list[tuple[int, int]]] = {}
+        for hit in rubric.cue_book.find(tokens):
+            if inside.locate(hit.start) is not None:
+                self._spans.setdefault(hit.key, []).append((hit.start, hit.end))
+
+    def first(self, key: str, start: int, end: int) -> tuple[int, int] | None:
+        """The first span of `key` starting inside [start, end)."""
+        spans = self._spans.get(key, [])
+        index = bisect_left(spans, (start, -1))
+        if index < len(spans) and spans[index][0] < end:
+            return spans[index]
+        return None
+
+    def all(self, key: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Every span of `key` starting inside [start, end)."""
+        spans = self._spans.get(key, [])
+        index = bisect_left(spans, (start, -1))
+        found: list[tuple[int, int]] = []
+        while index < len(spans) and spans[index][0] < end:
+            found.append(spans[index])
+            index += 1
+        return found
+
+
+def sentence_spans(placed: Sequence[PlacedUnit]) -> dict[int, tuple[int, int]]:
+    """Sentence index -> the span of all its placed clauses."""
+    spans: dict[int, tuple[int, int]] = {}
+    for unit in placed:
+        start, end = spans.get(unit.sentence, (unit.start, unit.end))
+        spans[unit.sentence] = (min(start, unit.start), max(end, unit.end))
+    return spans
+
+
+def _figure_excerpt(figure: Figure | None) -> Excerpt | None:
+    return (
+        None
+        if figure is None
+        else Excerpt.model_construct(text=figure.text, start=figure.start, end=figure.end)
+    )
+
+
+def _first_excerpt(notes: str, cues: QuantCues, key: str, start: int, end: int) -> Excerpt | None:
+    span = cues.first(key, start, end)
+    return None if span is None else Excerpt.of(notes, *span)
+
+
+def _subject(notes: str, cues: QuantCues, start: int, end: int, at: int) -> str | None:
+    """The words naming what the figure measures, nearest before it, else after it."""
+    best: tuple[int, str] | None = None
+    for s_start, s_end in cues.all("subject", start, end):
+        distance = at - s_end if s_end <= at else (s_start - at) + 1000
+        if best is None or distance < best[0]:
+            best = (distance, notes[s_start:s_end])
+    return best[1] if best else None
+
+
+def build_metrics(
+    notes: str, placed: Sequence[PlacedUnit], cues: QuantCues, rubric: QuantificationRubric
+) -> list[Metric]:
+    """Every figure and before/after change as a metric, with the guide's checks and their words."""
+    sentences = sentence_spans(placed)
+    metrics: list[Metric] = []
+    for unit in placed:
+        s_start, s_end = sentences[unit.sentence]
+        in_change = {
+            id(f) for c in unit.measured.changes for f in (c.before, c.after, c.relative) if f
+        }
+        items: list[tuple[int, int, Figure, Change | None]] = [
+            (c.start, c.end, (c.after or c.relative or c.before), c)  # type: ignore[misc]
+            for c in unit.measured.changes
+        ]
+        items += [
+            (f.start, f.end, f, None) for f in unit.measured.figures if id(f) not in in_change
+        ]
+        for start, end, figure, change in sorted(items, key=lambda item: item[0]):
+            evidence: dict[MetricCheck, Excerpt] = {}
+            if change is not None and (change.before or change.relative):
+                evidence[MetricCheck.BASELINE] = Excerpt.of(notes, change.start, change.end)
+            for check in _CHECKS:
+                if check not in evidence:
+                    found = _first_excerpt(notes, cues, check.value, s_start, s_end)
+                    if found is not None:
+                        evidence[check] = found
+            kind = figure.kind
+            if change is not None and kind is MetricKind.NUMBER and change.before is not None:
+                kind = change.before.kind
+            metrics.append(
+                Metric(
+                    text=notes[start:end],
+                    start=start,
+                    end=end,
+                    kind=kind,
+                    value=figure.value,
+                    unit=figure.unit,
+                    noun=figure.noun,
+                    approximate=figure.approximate,
+                    before=_figure_excerpt(change.before) if change else None,
+                    after=_figure_excerpt(change.after) if change else None,
+                    subject=_subject(notes, cues, s_start, s_end, start),
+                    section=unit.section,
+                    is_result=unit.section in rubric.result_sections,
+                    check_evidence=evidence,
+                    **{check.value: check in evidence for check in _CHECKS},
+                )
+            )
+    return metrics
+
+
+def suspicious_precision(metrics: Sequence[Metric], rubric: QuantificationRubric) -> Flag | None:
+    """Figures so precise they read as invented (LEVELS.md: "suspiciously precise figures")."""
+    limit = rubric.score.suspicious_decimals
+    pattern = re.compile(rf"\d\.\d{{{limit},}}")
+    evidence = [
+        Excerpt.model_construct(text=m.text, start=m.start, end=m.end)
+        for m in metrics
+        if pattern.search(m.text)
+    ]
+    if not evidence:
+        return None
+    return Flag(
+        code="suspicious_precision",
+        message=(
+            f"Figures with {limit} or more decimals read as invented unless you show the source."
+        ),
+        evidence=evidence,
+    )
+
+
+def quant_features(
+    notes: str,
+    placed: Sequence[PlacedUnit],
+    metrics: Sequence[Metric],
+    cues: QuantCues,
+    rubric: QuantificationRubric,
+) -> QuantFeatures:
+    """Count what the quantification score reads."""
+    result_units = [u for u in placed if u.section in rubric.result_sections]
+    result_metrics = [m for m in metrics if m.is_result]
+    eligible = {
+        check: [
+            m
+            for m in result_metrics
+            if check is not MetricCheck.BASELINE or m.kind not in rubric.baseline_exempt_kinds
+        ]
+        for check in _CHECKS
+    }
+    everything = (0, len(notes))
+    story_level = {c: _first_excerpt(notes, cues, c.value, *everything) for c in _CHECKS}
+    families: set[str] = set()
+    sentences = sentence_spans(placed)
+    for unit in result_units:
+        if not unit.measured.figures:
+            continue
+        start, end = sentences[unit.sentence]
+        families.update(f for f in ("business", "technical") if cues.first(f, start, end))
+    return QuantFeatures(
+        result_units=len(result_units),
+        result_units_with_figures=sum(1 for u in result_units if u.measured.figures),
+        result_metrics=len(result_metrics),
+        eligible={c: len(eligible[c]) for c in _CHECKS},
+        passing={c: sum(1 for m in eligible[c] if getattr(m, c.value)) for c in _CHECKS},
+        story_level=story_level,
+        families=frozenset(families),
+    )
+
+
+def quant_score(
+    features: QuantFeatures, rubric: QuantificationRubric, evidence: Sequence[Excerpt] = ()
+) -> Score:
+    """The 0-100 quantification score, one component per rubric line."""
+    components: list[ScoreComponent] = []
+    for line in rubric.score.components:
+        if line.name == "coverage":
+            share = _share(features.result_units_with_figures, features.result_units)
+            reason = (
+                f"{features.result_units_with_figures} of {features.result_units} result "
+                "statements carry a figure"
+            )
+            fraction = min(1.0, share / line.saturation)
+        elif line.name == "breadth":
+            fraction = min(1.0, len(features.families) / 2 / line.saturation)
+            named = " and ".join(sorted(features.families)) or "no"
+            reason = f"{named} outcomes measured"
+        else:
+            check = MetricCheck(line.name)
+            passing = features.passing[check]
+            eligible = features.eligible[check]
+            fraction = min(1.0, _share(passing, eligible) / line.saturation)
+            reason = f"{passing} of {eligible} result metrics"
+            story_evidence = features.story_level[check]
+            credit = rubric.score.story_level_credit
+            if fraction < credit and story_evidence is not None:
+                fraction = credit
+                reason += f"; stated once elsewhere: \u201c{story_evidence.text}\u201d"
+        components.append(
+            ScoreComponent(
+                name=line.name,
+                points=round(line.weight * fraction, 2),
+                max_points=line.weight,
+                rubric=line.rubric,
+                reason=reason,
+            )
+        )
+    return Score.from_components("quantification", components, list(evidence))
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0

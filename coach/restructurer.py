@@ -1,0 +1,249 @@
+"""The offline restructurer: place each sentence of the notes in a STAR+ section, verbatim.
+
+Each sentence or clause gets a score per section from the rubric's cues, the notes' own headings
+and its position; a Viterbi pass then picks the best sequence of sections, charging for going back
+(notes mostly run Situation -> Task -> Action -> Result). Nothing is rewritten: every element is a
+span of the notes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from coach.cues import Tokens, tokenize
+from coach.models import (
+    Excerpt,
+    HeaderFacts,
+    Placeholder,
+    PsiSection,
+    PsiStory,
+    Section,
+    StarStory,
+    StoryElement,
+)
+from coach.placement import Measured, PlacedUnit, SpanIndex, measure
+from coach.rubrics import QuantificationRubric, StarPlusRubric, normalise_heading
+from coach.segmenter import Line, Unit, count_words, split_lines, split_units
+
+_SECTIONS: tuple[Section, ...] = tuple(Section)
+_BARE_HEADING_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Restructured:
+    """The restructurer's output: the story, and the placed units the grader reads."""
+
+    story: StarStory
+    units: list[PlacedUnit]
+    tokens: Tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Headings:
+    by_line: dict[int, tuple[Section | None, str | None]]
+    excluded_lines: frozenset[int]
+    header: HeaderFacts
+    title: Excerpt | None
+
+
+def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _Headings:
+    """Which section each line sits under, from the notes' own headings and header facts."""
+    by_line: dict[int, tuple[Section | None, str | None]] = {}
+    excluded: set[int] = set()
+    facts: dict[str, Excerpt] = {}
+    title: Excerpt | None = None
+    seen_content = False
+    current: tuple[Section | None, str | None] = (None, None)
+    for line in lines:
+        content = notes[line.start : line.end]
+        label_key = normalise_heading(line.label) if line.label else None
+        bare_key = (
+            normalise_heading(content.rstrip("¶:"))
+            if line.label is None and count_words(content) <= _BARE_HEADING_WORDS
+            else None
+        )
+        if label_key in rubric.header_fact_index and content:
+            facts[rubric.header_fact_index[label_key]] = Excerpt(
+                text=content, start=line.start, end=line.end
+            )
+            excluded.add(line.index)
+        elif label_key in rubric.heading_index:
+            assert line.label is not None
+            current = (rubric.heading_index[label_key], line.label)
+        elif bare_key in rubric.heading_index and not content.rstrip().endswith("."):
+            current = (rubric.heading_index[bare_key], content.rstrip("¶: "))
+            excluded.add(line.index)
+        elif content.endswith("¶") or (line.label is not None and not content):
+            # A title or sub-heading the rubric does not name: keep the section, drop the line.
+            if title is None and not seen_content:
+                if content:
+                    text, start = content.rstrip("¶ "), line.start
+                else:
+                    assert line.label is not None
+                    text, start = line.label, notes.index(line.label, line.label_start)
+                title = Excerpt(text=text, start=start, end=start + len(text))
+            excluded.add(line.index)
+        elif content:
+            seen_content = True
+        by_line[line.index] = current
+    return _Headings(by_line, frozenset(excluded), HeaderFacts(**facts), title)
+
+
+def _emissions(
+    units: list[Unit],
+    tokens: Tokens,
+    headings: _Headings,
+    measured: list[Measured],
+    rubric: StarPlusRubric,
+) -> list[list[float]]:
+    """Score of each unit for each section: cues, figures, headings and position."""
+    seq = rubric.sequence
+    column = {section: i for i, section in enumerate(_SECTIONS)}
+    table = [[0.0] * len(_SECTIONS) for _ in units]
+    where = SpanIndex([(u.start, u.end) for u in units])
+    counted: set[tuple[int, int]] = set()
+    for hit in rubric.cue_book.find(tokens):
+        row = where.locate(hit.start)
+        # Each cue group adds its weight once per unit, however many of its phrases match.
+        if row is not None and (row, hit.group) not in counted:
+            counted.add((row, hit.group))
+            table[row][column[hit.key]] += hit.weight
+    first = units[0].start
+    width = max(1, units[-1].end - first)
+    result = column[Section.RESULT]
+    for row, (unit, found) in enumerate(zip(units, measured, strict=True)):
+        at = (unit.start - first) / width
+        for section, i in column.items():
+            position = rubric.sections[section].position
+            distance = (at - position.mean) / position.spread
+            table[row][i] += seq.position_weight * position.weight * math.exp(-0.5 * distance**2)
+        table[row][result] += seq.figure_result_weight * bool(found.figures)
+        table[row][result] += seq.change_result_weight * bool(found.changes)
+        heading_section = headings.by_line.get(unit.line, (None, None))[0]
+        if heading_section is not None:
+            table[row][column[heading_section]] += seq.heading_bonus
+    return table
+
+
+def _transition(rubric: StarPlusRubric, source: int, target: int) -> float:
+    if source == target:
+        return 0.0
+    if target > source:
+        return -rubric.sequence.skip_penalty * (target - source - 1)
+    return -rubric.sequence.backward_penalty
+
+
+def _best_path(emissions: list[list[float]], rubric: StarPlusRubric) -> list[int]:
+    """Viterbi: the section sequence with the highest total score."""
+    count = len(_SECTIONS)
+    states = range(count)
+    moves = [[_transition(rubric, s, t) for t in states] for s in states]
+    scores = list(emissions[0])
+    back: list[list[int]] = []
+    for row in emissions[1:]:
+        step_back = [0] * count
+        new_scores = [0.0] * count
+        for target in states:
+            best_source, best = 0, scores[0] + moves[0][target]
+            for source in range(1, count):
+                value = scores[source] + moves[source][target]
+                if value > best:
+                    best_source, best = source, value
+            step_back[target] = best_source
+            new_scores[target] = best + row[target]
+        back.append(step_back)
+        scores = new_scores
+    state = max(states, key=scores.__getitem__)
+    path = [state]
+    for step_back in reversed(back):
+        state = step_back[state]
+        path.append(state)
+    path.reverse()
+    return path
+
+
+def restructure(notes: str, star: StarPlusRubric, quant: QuantificationRubric) -> Restructured:
+    """Place every sentence of the notes in a STAR+ section, with its span and its figures."""
+    lines = split_lines(notes)
+    headings = _read_headings(notes, lines, star)
+    boundary = star.clause_boundaries
+    units = [
+        u
+        for u in split_units(notes, lines, boundary.regex, boundary.min_words)
+        if u.line not in headings.excluded_lines
+    ]
+    tokens = tokenize(notes, (unit.start for unit in units))
+    measured = [measure(notes, unit.start, unit.end, quant, tokens) for unit in units]
+    path = _best_path(_emissions(units, tokens, headings, measured, star), star) if units else []
+    placed = [
+        PlacedUnit(
+            start=unit.start,
+            end=unit.end,
+            sentence=unit.sentence,
+            section=_SECTIONS[state],
+            heading=headings.by_line.get(unit.line, (None, None))[1],
+            measured=found,
+        )
+        for unit, state, found in zip(units, path, measured, strict=True)
+    ]
+    return Restructured(story=_story(notes, placed, headings, star), units=placed, tokens=tokens)
+
+
+def _story(
+    notes: str, placed: list[PlacedUnit], headings: _Headings, star: StarPlusRubric
+) -> StarStory:
+    sections: dict[Section, list[StoryElement]] = {section: [] for section in _SECTIONS}
+    for group in _merge_clauses(placed):
+        first, last = group[0], group[-1]
+        sections[first.section].append(
+            StoryElement(
+                text=notes[first.start : last.end],
+                start=first.start,
+                end=last.end,
+                heading=first.heading,
+            )
+        )
+    placeholders = [
+        Placeholder(
+            section=section,
+            slot=f"section.{section.value}",
+            text=star.sections[section].placeholder,
+        )
+        for section in _SECTIONS
+        if not sections[section]
+    ]
+    return StarStory(
+        title=headings.title, header=headings.header, sections=sections, placeholders=placeholders
+    )
+
+
+def _merge_clauses(placed: list[PlacedUnit]) -> list[list[PlacedUnit]]:
+    """Clauses of one sentence that landed in the same section read better as one element."""
+    groups: list[list[PlacedUnit]] = []
+    for item in placed:
+        previous = groups[-1][-1] if groups else None
+        if (
+            previous is not None
+            and previous.sentence == item.sentence
+            and previous.section is item.section
+        ):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def to_psi(story: StarStory, star: StarPlusRubric) -> PsiStory:
+    """Fold a STAR+ story into Problem-Solution-Impact and measure its 25/50/25 balance."""
+    sections: dict[PsiSection, list[StoryElement]] = {}
+    for psi_section, star_sections in star.psi.mapping.items():
+        elements = [e for s in star_sections for e in story.elements(s)]
+        sections[psi_section] = sorted(elements, key=lambda e: e.start)
+    words = {s: sum(count_words(e.text) for e in elements) for s, elements in sections.items()}
+    total = sum(words.values()) or 1
+    return PsiStory(
+        sections=sections,
+        shares={s: round(words[s] / total, 3) for s in PsiSection},
+        target_shares=star.psi.target_shares,
+    )

@@ -1,0 +1,458 @@
+"""Rubrics as data: the schema they must match, and the loader that reads them by name."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from coach.cues import CueBook, PhraseError, validate_phrases
+from coach.errors import RubricError
+from coach.models import Level, MetricKind, PsiSection, Section
+
+_RUBRIC_FILE = re.compile(r"^(?P<id>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos in a rubric; reject them instead of silently ignoring them.
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+
+def compile_patterns(patterns: list[str]) -> re.Pattern[str]:
+    """Join patterns into one case-insensitive alternation; `^` and `$` also match at line ends."""
+    return re.compile(
+        "|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE | re.ASCII
+    )
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {pattern!r}: {exc}") from exc
+    try:
+        compile_patterns(patterns)
+    except re.error as exc:
+        raise ValueError(f"patterns do not combine: {exc}") from exc
+    return patterns
+
+
+def _check_phrases(phrases: list[str]) -> list[str]:
+    try:
+        validate_phrases(phrases)
+    except PhraseError as exc:
+        raise ValueError(str(exc)) from exc
+    return phrases
+
+
+class CueGroup(_Strict):
+    """Phrases that add `weight` when any of them matches."""
+
+    weight: float = Field(gt=0)
+    phrases: list[str] = Field(min_length=1)
+
+    _validate = field_validator("phrases")(_check_phrases)
+
+
+class PhraseSet(_Strict):
+    """Phrases with the rubric line they stand for."""
+
+    rubric: str
+    phrases: list[str] = Field(min_length=1)
+
+    _validate = field_validator("phrases")(_check_phrases)
+
+
+class _Versioned(_Strict):
+    id: str
+    version: int = Field(ge=1)
+    description: str
+
+
+# --- STAR+ structure ---------------------------------------------------------------------------
+
+
+class Position(_Strict):
+    """Where in the notes a section usually sits (0 start, 1 end)."""
+
+    mean: float = Field(ge=0, le=1)
+    spread: float = Field(gt=0)
+    weight: float = Field(default=1.0, ge=0, description="How much position alone suggests it.")
+
+
+class SectionRubric(_Strict):
+    """How to recognise one STAR+ section and what to ask when it is missing."""
+
+    describe: str
+    headings: list[str] = Field(min_length=1)
+    position: Position
+    cues: list[CueGroup] = Field(min_length=1)
+    question: str
+    placeholder: str
+
+
+class SequenceRubric(_Strict):
+    """Weights of the sentence-to-section labelling."""
+
+    position_weight: float = Field(ge=0)
+    backward_penalty: float = Field(ge=0)
+    skip_penalty: float = Field(ge=0)
+    heading_bonus: float = Field(ge=0)
+    figure_result_weight: float = Field(ge=0)
+    change_result_weight: float = Field(ge=0)
+
+
+class ClauseBoundaries(_Strict):
+    """Where run-on sentences split into clauses."""
+
+    min_words: int = Field(ge=1)
+    patterns: list[str] = Field(min_length=1)
+
+    _validate = field_validator("patterns")(_check_patterns)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The boundaries as one compiled alternation."""
+        return compile_patterns(self.patterns)
+
+
+class WeightedRubricLine(_Strict):
+    """A score component: its weight and the rubric line it stands for."""
+
+    weight: float = Field(ge=0)
+    rubric: str
+
+
+class CompletenessRubric(WeightedRubricLine):
+    """Points for each STAR+ section present."""
+
+    section_weights: dict[Section, float]
+
+
+class BalanceRubric(WeightedRubricLine):
+    """The share of core words each STAR section should hold."""
+
+    ranges: dict[Section, tuple[float, float]]
+
+
+class LengthRubric(WeightedRubricLine):
+    """Spoken length against the 2-3 minute answer."""
+
+    words_per_minute: int = Field(gt=0)
+    ideal_seconds: tuple[int, int]
+    zero_below_seconds: int = Field(ge=0)
+    zero_above_seconds: int = Field(gt=0)
+
+
+class StructureScoreRubric(_Strict):
+    """How the structure score is made."""
+
+    rubric: str
+    completeness: CompletenessRubric
+    balance: BalanceRubric
+    length: LengthRubric
+
+
+class PsiRubric(_Strict):
+    """How STAR+ sections fold into Problem-Solution-Impact, and its 25/50/25 balance."""
+
+    rubric: str
+    mapping: dict[PsiSection, list[Section]]
+    target_shares: dict[PsiSection, float]
+    tolerance: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _every_section_mapped_once(self) -> PsiRubric:
+        mapped = [s for sections in self.mapping.values() for s in sections]
+        if sorted(mapped) != sorted(Section):
+            raise ValueError("psi.mapping must place every STAR+ section exactly once")
+        return self
+
+
+class StarPlusRubric(_Versioned):
+    """STAR+ sections, their cues, and the structure score."""
+
+    sections: dict[Section, SectionRubric]
+    header_facts: dict[str, list[str]]
+    sequence: SequenceRubric
+    clause_boundaries: ClauseBoundaries
+    score: StructureScoreRubric
+    psi: PsiRubric
+
+    @model_validator(mode="after")
+    def _all_sections(self) -> StarPlusRubric:
+        missing = set(Section) - set(self.sections)
+        if missing:
+            raise ValueError(f"sections missing: {', '.join(sorted(missing))}")
+        return self
+
+    @cached_property
+    def heading_index(self) -> dict[str, Section]:
+        """Normalised heading text -> the section it opens."""
+        return {
+            normalise_heading(h): section
+            for section, rubric in self.sections.items()
+            for h in rubric.headings
+        }
+
+    @cached_property
+    def cue_book(self) -> CueBook[Section]:
+        """Every section's cue groups, matched in one pass."""
+        return CueBook(
+            [
+                (section, group.weight, group.phrases)
+                for section, rubric in self.sections.items()
+                for group in rubric.cues
+            ]
+        )
+
+    @cached_property
+    def header_fact_index(self) -> dict[str, str]:
+        """Normalised label -> header fact name (duration, role, team_size, technologies)."""
+        return {
+            normalise_heading(label): fact
+            for fact, labels in self.header_facts.items()
+            for label in labels
+        }
+
+
+def normalise_heading(text: str) -> str:
+    """Lower-case a heading and drop everything but letters and single spaces."""
+    return " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
+
+
+# --- Quantification ----------------------------------------------------------------------------
+
+
+class QuantComponent(_Strict):
+    """One part of the quantification score."""
+
+    name: str
+    weight: float = Field(ge=0)
+    saturation: float = Field(gt=0, le=1)
+    rubric: str
+
+
+class QuantScoreRubric(_Strict):
+    """How the quantification score is made."""
+
+    rubric: str
+    components: list[QuantComponent]
+    story_level_credit: float = Field(ge=0, le=1)
+    suspicious_decimals: int = Field(ge=1)
+
+
+class QuantificationRubric(_Versioned):
+    """What makes a result metric convincing, per the seed's quantification guide."""
+
+    count_nouns: list[str]
+    subjects: list[str]
+    not_figure_after: list[str]
+    result_sections: list[Section]
+    baseline_exempt_kinds: list[MetricKind]
+    checks: dict[str, PhraseSet]
+    business_families: list[str]
+    technical_families: list[str]
+    score: QuantScoreRubric
+    questions: dict[str, str]
+
+    _validate = field_validator("subjects", "business_families", "technical_families")(
+        _check_phrases
+    )
+
+    @cached_property
+    def cue_book(self) -> CueBook[str]:
+        """Checks, subjects and outcome families, matched in one pass."""
+        entries: list[tuple[str, float, list[str]]] = [
+            (name, 1.0, check.phrases) for name, check in self.checks.items()
+        ]
+        entries += [
+            ("subject", 1.0, self.subjects),
+            ("business", 1.0, self.business_families),
+            ("technical", 1.0, self.technical_families),
+        ]
+        return CueBook(entries)
+
+    @cached_property
+    def count_noun_set(self) -> frozenset[str]:
+        """Count nouns, lower-cased."""
+        return frozenset(n.lower() for n in self.count_nouns)
+
+    @cached_property
+    def not_figure_after_set(self) -> frozenset[str]:
+        """Words after which a number is a name, lower-cased."""
+        return frozenset(w.lower() for w in self.not_figure_after)
+
+
+# --- Level -------------------------------------------------------------------------------------
+
+
+class LevelCues(_Strict):
+    """Cues for one level of one dimension."""
+
+    descriptor: str
+    min_weight: float = Field(gt=0)
+    metric_weight: float = Field(default=0, ge=0)
+    cues: list[CueGroup]
+
+
+class AntiCues(_Strict):
+    """Anti-signals of one dimension."""
+
+    descriptor: str
+    cues: list[CueGroup]
+
+
+class DimensionRubric(_Strict):
+    """One dimension of the L6-versus-L7 signal table."""
+
+    weight: float = Field(gt=0)
+    describe: str
+    L6: LevelCues
+    L7: LevelCues
+    anti: AntiCues | None = None
+    advice: dict[Level, str]
+    question: dict[Level, str]
+
+
+class PersonalRole(_Strict):
+    """The "I" versus "we" check."""
+
+    min_i_share: float = Field(ge=0, le=1)
+    rubric: str
+    message: str
+
+
+class LevelRubric(_Versioned):
+    """The L6-versus-L7 signal rubric."""
+
+    levels: dict[Level, str]
+    points: dict[Level, float]
+    min_dimensions: dict[Level, int]
+    dimensions: dict[str, DimensionRubric] = Field(min_length=1)
+    personal_role: PersonalRole
+
+    @cached_property
+    def cue_book(self) -> CueBook[tuple[str, str]]:
+        """Every dimension's L6, L7 and anti cues, keyed (dimension, "L6"|"L7"|"anti")."""
+        entries: list[tuple[tuple[str, str], float, list[str]]] = []
+        for name, dimension in self.dimensions.items():
+            for kind, groups in (
+                ("L6", dimension.L6.cues),
+                ("L7", dimension.L7.cues),
+                ("anti", dimension.anti.cues if dimension.anti else []),
+            ):
+                entries += [((name, kind), group.weight, group.phrases) for group in groups]
+        return CueBook(entries)
+
+
+# --- Injection and overall ---------------------------------------------------------------------
+
+
+class InjectionPattern(_Strict):
+    """Patterns of one kind of instruction hidden in notes."""
+
+    code: str = Field(pattern=r"^injection_[a-z_]+$")
+    message: str
+    scope: Literal["sentence", "line"] = "sentence"
+    patterns: list[str] = Field(min_length=1)
+
+    _validate = field_validator("patterns")(_check_patterns)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The patterns as one compiled alternation."""
+        return compile_patterns(self.patterns)
+
+
+class InjectionRubric(_Versioned):
+    """Instructions aimed at the coach, to flag and ignore."""
+
+    patterns: list[InjectionPattern] = Field(min_length=1)
+
+
+class OverallRubric(_Versioned):
+    """How the overall score weighs the others."""
+
+    weights: dict[str, float]
+    max_questions: int = Field(ge=1)
+
+
+class RubricSet(_Strict):
+    """Every rubric a coaching run reads, at the versions it read."""
+
+    star_plus: StarPlusRubric
+    quantification: QuantificationRubric
+    level: LevelRubric
+    injection: InjectionRubric
+    overall: OverallRubric
+
+    @property
+    def versions(self) -> dict[str, int]:
+        """Rubric id -> version used."""
+        return {
+            r.id: r.version
+            for r in (self.star_plus, self.quantification, self.level, self.injection, self.overall)
+        }
+
+
+_RubricT = TypeVar("_RubricT", bound=_Versioned)
+
+
+def rubric_files(directory: Path) -> dict[str, list[tuple[int, Path]]]:
+    """Rubric id -> (version, path) for every rubric file in `directory`."""
+    found: dict[str, list[tuple[int, Path]]] = {}
+    for path in sorted(directory.glob("*.y*ml")):
+        match = _RUBRIC_FILE.match(path.name)
+        if match:
+            found.setdefault(match["id"], []).append((int(match["version"]), path))
+    return found
+
+
+def load_rubric(directory: Path, rubric_id: str, schema: type[_RubricT]) -> _RubricT:
+    """Load the newest version of one rubric and validate it against its schema."""
+    versions = rubric_files(directory).get(rubric_id)
+    if not versions:
+        raise RubricError(f"No rubric named {rubric_id!r} in {directory}.")
+    version, path = max(versions)
+    return parse_rubric(path, schema, expected_id=rubric_id, expected_version=version)
+
+
+def parse_rubric(
+    path: Path, schema: type[_RubricT], expected_id: str, expected_version: int
+) -> _RubricT:
+    """Read one rubric file; YAML and schema errors become one readable RubricError."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RubricError(f"Rubric {path.name} cannot be read: {exc}") from exc
+    try:
+        rubric = schema.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
+        )
+        raise RubricError(f"Rubric {path.name} is invalid: {problems}") from exc
+    if rubric.id != expected_id or rubric.version != expected_version:
+        raise RubricError(
+            f"Rubric {path.name} says id={rubric.id} version={rubric.version}; "
+            "the file name and its contents must agree."
+        )
+    return rubric
+
+
+@lru_cache(maxsize=4)
+def load_rubrics(directory: Path) -> RubricSet:
+    """Load every rubric the coach reads, once per directory."""
+    return RubricSet(
+        star_plus=load_rubric(directory, "star_plus", StarPlusRubric),
+        quantification=load_rubric(directory, "quantification", QuantificationRubric),
+        level=load_rubric(directory, "level", LevelRubric),
+        injection=load_rubric(directory, "injection", InjectionRubric),
+        overall=load_rubric(directory, "overall", OverallRubric),
+    )

@@ -1,0 +1,200 @@
+"""Split notes of any shape into lines, sentences and clauses, keeping exact character spans."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+# Leading list markers, quote marks and markdown heading hashes, repeated ("- 1. ").
+_LEAD = re.compile(
+    r"(?:\s+|[-*•·‣▪◦–—+>]\s+|#{1,6}\s+|\(?\d{1,3}[.)]\s+|\(?[a-zA-Z][.)]\s+(?=[A-Z]))*"
+)
+# "Label:" or "**Label**:" or "Label¶" at the start of a line: a heading or a header fact.
+_LABEL = re.compile(
+    r"(?:\*\*|__)?(?P<label>[A-Za-z][\w /&'’()+,.-]{0,60}?)(?:\*\*|__)?\s*(?:[:¶]|\*\*\s*:)"
+    r"(?:\*\*|__)?(?=\s|$)"
+)
+_BOLD_LINE = re.compile(r"(?:\*\*|__)(?P<label>[^*_]{1,60})(?:\*\*|__)\s*$")
+_MAX_LABEL_WORDS = 6
+
+# Sentence ends: terminal punctuation before a capital or digit, inline bullets, inline numbering.
+_SENTENCE_BREAK = re.compile(
+    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9$£€])"
+    r"|\s+[-•*]\s+(?=[A-Z0-9$])"
+    r"|\s+\(?\d{1,2}[.)]\s+(?=[A-Z])"
+)
+_ABBREVIATIONS = frozenset(
+    [
+        "e.g",
+        "i.e",
+        "vs",
+        "etc",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "inc",
+        "ltd",
+        "approx",
+        "st",
+        "jr",
+        "sr",
+        "no",
+        "fig",
+        "cf",
+        "al",
+        "u.s",
+        "u.k",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "est",
+        "dept",
+        "ca",
+    ]
+)
+_WORD = re.compile(r"[\w'’$%.-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the notes: its content span after markers, and its label if it has one."""
+
+    index: int
+    start: int
+    end: int
+    label: str | None
+    label_start: int
+    label_end: int
+    bullet: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A sentence or clause: the smallest piece placed in a section."""
+
+    start: int
+    end: int
+    line: int
+    sentence: int
+
+    def text(self, notes: str) -> str:
+        """The unit's words, exactly as in the notes."""
+        return notes[self.start : self.end]
+
+
+def split_lines(notes: str) -> list[Line]:
+    """Lines with their list markers and markup stripped from the content span."""
+    lines: list[Line] = []
+    for index, match in enumerate(_LINE.finditer(notes)):
+        raw_start, raw_end = match.span()
+        if raw_start == raw_end and raw_start == len(notes) and lines:
+            break
+        end = raw_end
+        while end > raw_start and notes[end - 1] in "\r\n \t":
+            end -= 1
+        lead = _LEAD.match(notes, raw_start, end)
+        start = lead.end() if lead else raw_start
+        bullet = lead is not None and any(c in notes[raw_start:start] for c in "-*•·‣▪◦–—+>)")
+        label, label_start, label_end = None, start, start
+        found = _LABEL.match(notes, start, end)
+        if found and len(found["label"].split()) <= _MAX_LABEL_WORDS:
+            label, label_start, label_end = found["label"].strip(), start, found.end()
+            start = found.end()
+        else:
+            bold = _BOLD_LINE.match(notes, start, end)
+            if bold and len(bold["label"].split()) <= _MAX_LABEL_WORDS:
+                label, label_start, label_end = bold["label"].strip(), start, end
+                start = end
+        while start < end and notes[start] in " \t*_":
+            start += 1
+        while end > start and notes[end - 1] in " \t*_":
+            end -= 1
+        lines.append(Line(index, start, end, label, label_start, label_end, bullet))
+    return lines
+
+
+def _is_abbreviation(notes: str, period_at: int) -> bool:
+    word_start = period_at
+    while word_start > 0 and (notes[word_start - 1].isalnum() or notes[word_start - 1] == "."):
+        word_start -= 1
+    word = notes[word_start:period_at].lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def split_sentences(notes: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside `notes[start:end]`, trimmed of markers and spaces."""
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_BREAK.finditer(notes, start, end):
+        before = match.start()
+        while before > start and notes[before - 1] in "\"')]":
+            before -= 1
+        if notes[before - 1] == "." and _is_abbreviation(notes, before - 1):
+            continue
+        spans.append((cursor, match.start()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    return [trimmed for span in spans if (trimmed := _trim(notes, *span))]
+
+
+def _trim(notes: str, start: int, end: int) -> tuple[int, int] | None:
+    lead = _LEAD.match(notes, start, end)
+    if lead:
+        start = lead.end()
+    while start < end and notes[start] in " \t\r\n*_":
+        start += 1
+    while end > start and notes[end - 1] in " \t\r\n*_":
+        end -= 1
+    if not any(ch.isalnum() for ch in notes[start:end]):
+        return None
+    return start, end
+
+
+def count_words(text: str) -> int:
+    """Words as a speaker would say them."""
+    return len(_WORD.findall(text))
+
+
+def split_clauses(
+    notes: str, start: int, end: int, boundary: re.Pattern[str], min_words: int
+) -> list[tuple[int, int]]:
+    """Clause spans of one sentence, split where both sides keep `min_words` words."""
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    for match in boundary.finditer(notes, start, end):
+        if match.start() <= cursor:
+            continue
+        left = notes[cursor : match.start()]
+        right = notes[match.end() : end]
+        if count_words(left) >= min_words and count_words(right) >= min_words:
+            pieces.append((cursor, match.start()))
+            cursor = match.end()
+    pieces.append((cursor, end))
+    return [trimmed for piece in pieces if (trimmed := _trim(notes, *piece))]
+
+
+def split_units(
+    notes: str, lines: list[Line], boundary: re.Pattern[str], min_words: int
+) -> list[Unit]:
+    """Every sentence and clause of the notes, in order."""
+    units: list[Unit] = []
+    sentence_index = 0
+    for line in lines:
+        if line.start >= line.end:
+            continue
+        for s_start, s_end in split_sentences(notes, line.start, line.end):
+            for c_start, c_end in split_clauses(notes, s_start, s_end, boundary, min_words):
+                units.append(Unit(c_start, c_end, line.index, sentence_index))
+            sentence_index += 1
+    return units

@@ -1,0 +1,129 @@
+"""Score the story's shape: STAR+ completeness, balance between sections, spoken length."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from coach.models import (
+    CORE_SECTIONS,
+    Excerpt,
+    Framework,
+    PsiSection,
+    Score,
+    ScoreComponent,
+    Section,
+)
+from coach.placement import PlacedUnit
+from coach.rubrics import StarPlusRubric
+from coach.segmenter import count_words
+
+
+@dataclass(frozen=True, slots=True)
+class StructureFeatures:
+    """What the structure score is computed from."""
+
+    present: frozenset[Section]
+    words: dict[Section, int]
+
+    @property
+    def total_words(self) -> int:
+        """Words of the whole story."""
+        return sum(self.words.values())
+
+    def with_section(self, section: Section) -> StructureFeatures:
+        """These features had the story one more section."""
+        return replace(self, present=self.present | {section})
+
+
+def structure_features(notes: str, placed: Sequence[PlacedUnit]) -> StructureFeatures:
+    """Which sections hold words, and how many."""
+    words: dict[Section, int] = dict.fromkeys(Section, 0)
+    for unit in placed:
+        words[unit.section] += count_words(notes[unit.start : unit.end])
+    return StructureFeatures(frozenset(s for s, n in words.items() if n), words)
+
+
+def spoken_seconds(words: int, rubric: StarPlusRubric) -> int:
+    """How long the story takes to say at the rubric's speaking pace."""
+    return round(words * 60 / rubric.score.length.words_per_minute)
+
+
+def _within(value: float, low: float, high: float, zero_low: float, zero_high: float) -> float:
+    """1 inside [low, high], falling linearly to 0 at zero_low and zero_high."""
+    if low <= value <= high:
+        return 1.0
+    if value < low:
+        return max(0.0, (value - zero_low) / (low - zero_low)) if low > zero_low else 0.0
+    return max(0.0, (zero_high - value) / (zero_high - high)) if zero_high > high else 0.0
+
+
+def psi_shares(features: StructureFeatures, rubric: StarPlusRubric) -> dict[PsiSection, float]:
+    """Share of words in Problem, Solution and Impact."""
+    total = features.total_words or 1
+    return {
+        psi: sum(features.words[s] for s in sections) / total
+        for psi, sections in rubric.psi.mapping.items()
+    }
+
+
+def structure_score(
+    features: StructureFeatures,
+    rubric: StarPlusRubric,
+    framework: Framework,
+    evidence: Sequence[Excerpt] = (),
+) -> Score:
+    """The 0-100 structure score."""
+    score = rubric.score
+    weights = score.completeness.section_weights
+    have = sum(weights.get(s, 0) for s in features.present)
+    missing = [s.value for s in Section if s not in features.present]
+    completeness = ScoreComponent(
+        name="completeness",
+        points=round(score.completeness.weight * have / (sum(weights.values()) or 1), 2),
+        max_points=score.completeness.weight,
+        rubric=score.completeness.rubric,
+        reason="all sections present" if not missing else "missing: " + ", ".join(missing),
+    )
+    if framework is Framework.PSI:
+        shares = psi_shares(features, rubric)
+        tolerance = rubric.psi.tolerance
+        fits = [
+            _within(shares[p], t - tolerance, t + tolerance, 0.0, 1.0)
+            for p, t in rubric.psi.target_shares.items()
+        ]
+        balance_rubric = rubric.psi.rubric
+        reason = ", ".join(f"{p.value} {shares[p]:.0%}" for p in PsiSection)
+    else:
+        core_total = sum(features.words[s] for s in CORE_SECTIONS) or 1
+        fits = []
+        for section, (low, high) in score.balance.ranges.items():
+            share = features.words[section] / core_total
+            fits.append(_within(share, low, high, 0.0, 1.0) if features.words[section] else 0.0)
+        balance_rubric = score.balance.rubric
+        reason = ", ".join(
+            f"{s.value} {features.words[s] / core_total:.0%}" for s in score.balance.ranges
+        )
+    balance = ScoreComponent(
+        name="balance",
+        points=round(score.balance.weight * sum(fits) / (len(fits) or 1), 2),
+        max_points=score.balance.weight,
+        rubric=balance_rubric,
+        reason=reason,
+    )
+    seconds = spoken_seconds(features.total_words, rubric)
+    low, high = score.length.ideal_seconds
+    length = ScoreComponent(
+        name="length",
+        points=round(
+            score.length.weight
+            * _within(
+                seconds, low, high, score.length.zero_below_seconds, score.length.zero_above_seconds
+            ),
+            2,
+        ),
+        max_points=score.length.weight,
+        rubric=score.length.rubric,
+        reason=f"{features.total_words} words, about {seconds} s spoken (aim {low}-{high} s)",
+    )
+    return Score.from_components("structure", [completeness, balance, length], list(evidence))

@@ -1,0 +1,122 @@
+"""Figures with their exact spans, kinds and before/after pairs, in the spellings people use."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.figures import find_figures, pair_changes
+from coach.models import Figure, MetricKind
+from coach.rubrics import RubricSet
+
+
+def _figures(text: str, rubrics: RubricSet) -> list[Figure]:
+    q = rubrics.quantification
+    found = find_figures(
+        text, 0, len(text), count_nouns=q.count_noun_set, not_figure_after=q.not_figure_after_set
+    )
+    for figure in found:
+        assert text[figure.start : figure.end] == figure.text
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Saved $4.2M/yr", [("$4.2M/yr", MetricKind.MONEY, 4_200_000)]),
+        ("cut $310k of spend", [("$310k", MetricKind.MONEY, 310_000)]),
+        ("error rate 0.5%", [("0.5%", MetricKind.PERCENT, 0.5)]),
+        ("p99 850ms at peak", [("p99 850ms", MetricKind.PERCENTILE, 850)]),
+        ("P95 response time: 380ms", [("P95 response time: 380ms", MetricKind.PERCENTILE, 380)]),
+        ("took 3 seconds", [("3 seconds", MetricKind.LATENCY, 3)]),
+        ("within 36 hours", [("36 hours", MetricKind.DURATION, 36)]),
+        ("merged 14 services", [("14 services", MetricKind.COUNT, 14)]),
+        ("12 critical queries", [("12 critical queries", MetricKind.COUNT, 12)]),
+        ("three teams agreed", [("three teams", MetricKind.COUNT, 3)]),
+        ("eleven teams adopted it", [("eleven teams", MetricKind.COUNT, 11)]),
+        ("a dozen repos", [("a dozen repos", MetricKind.COUNT, 12)]),
+        ("~30 engineers", [("~30 engineers", MetricKind.COUNT, 30)]),
+        ("about 4% of traffic", [("about 4%", MetricKind.PERCENT, 4)]),
+        ("10x throughput", [("10x", MetricKind.RATIO, 10)]),
+        ("CSAT 4.5/5", [("4.5/5", MetricKind.SCORE, 4.5)]),
+        (
+            "1.5M transactions per minute",
+            [("1.5M transactions per minute", MetricKind.RATE, 1.5e6)],
+        ),
+        ("Zero security incidents", [("Zero security incidents", MetricKind.COUNT, 0)]),
+    ],
+)
+def test_figure_kinds_and_spans(
+    text: str, expected: list[tuple[str, MetricKind, float]], rubrics: RubricSet
+) -> None:
+    found = _figures(text, rubrics)
+    assert [(f.text, f.kind, f.value) for f in found] == [
+        (t, k, pytest.approx(v)) for t, k, v in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SOC 2 Type II with OAuth2",
+        "patched Log4j for CVE-2021-44228",
+        "in 2023 we moved to Java 17",
+        "one of the first to try it",
+        "a Sev 2 at 10:30",
+    ],
+)
+def test_names_versions_years_and_prose_are_not_figures(text: str, rubrics: RubricSet) -> None:
+    assert _figures(text, rubrics) == []
+
+
+def test_approximate_figures_are_marked(rubrics: RubricSet) -> None:
+    flags = {
+        f.text: f.approximate
+        for f in _figures("~30 services, 3+ seconds, exactly 7 teams", rubrics)
+    }
+    assert flags == {"~30 services": True, "3+ seconds": True, "7 teams": False}
+
+
+@pytest.mark.parametrize(
+    ("text", "change", "before", "after", "relative"),
+    [
+        ("cut p99 from 850ms to 620ms", "from 850ms to 620ms", "850ms", "620ms", None),
+        ("latency 850 ms -> 300 ms", "850 ms -> 300 ms", "850 ms", "300 ms", None),
+        ("errors 2.1% → 0.03%", "2.1% → 0.03%", "2.1%", "0.03%", None),
+        ("costs ($2.8M to $1.6M)", "$2.8M to $1.6M", "$2.8M", "$1.6M", None),
+        ("spend went down 38% to $5.6M", "down 38% to $5.6M", None, "$5.6M", "38%"),
+        (
+            "P95: 380ms (down from 5.2 seconds)",
+            "P95: 380ms (down from 5.2 seconds)",
+            "5.2 seconds",
+            "P95: 380ms",
+            None,
+        ),
+        ("CPU 45% (up from 30%)", "45% (up from 30%)", "30%", "45%", None),
+        (
+            "deploys went from two weeks to two days",
+            "from two weeks to two days",
+            "two weeks",
+            "two days",
+            None,
+        ),
+        ("reduced tickets by 85%", "85%", None, None, "85%"),
+        ("a 94% improvement", "94%", None, None, "94%"),
+    ],
+)
+def test_before_after_spellings(
+    text: str,
+    change: str,
+    before: str | None,
+    after: str | None,
+    relative: str | None,
+    rubrics: RubricSet,
+) -> None:
+    [found] = pair_changes(text, _figures(text, rubrics))
+    assert text[found.start : found.end] == change
+    assert (found.before.text if found.before else None) == before
+    assert (found.after.text if found.after else None) == after
+    assert (found.relative.text if found.relative else None) == relative
+
+
+def test_a_range_is_not_a_change(rubrics: RubricSet) -> None:
+    assert pair_changes("it took 2 to 3 minutes", _figures("it took 2 to 3 minutes", rubrics)) == []

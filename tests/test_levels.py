@@ -1,0 +1,61 @@
+"""Reading L5, L6 or L7 from the rubric's signals, with anti-signals and the personal role."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.models import Level
+from coach.rubrics import RubricSet
+
+from .conftest import coach
+
+L5 = (
+    "I was assigned a ticket with a clear spec to fix the password reset email. I fixed the "
+    "retry setting and added a unit test. It was merged."
+)
+L6 = (
+    "Our team's checkout service timed out at peak. I owned the fix: I profiled it, found lock "
+    "contention, and aligned the payments team on an async design in a design review. p99 "
+    "went from 850ms to 320ms over two weeks. I mentored a junior engineer through the rollout."
+)
+L7 = (
+    "Nobody owned payments across the company and outages in one product line broke checkout in "
+    "others. I defined the problem, wrote a payments strategy with a three-year roadmap and "
+    "presented it to the directors and the CFO. I set up an architecture council across all six "
+    "product lines and coached two members into tech lead roles. Four business units moved onto "
+    "the gateway in the first year and outages fell from 31 to 6 a year."
+)
+
+
+@pytest.mark.parametrize(("notes", "level"), [(L5, Level.L5), (L6, Level.L6), (L7, Level.L7)])
+def test_levels_read_from_signals(notes: str, level: Level, rubrics: RubricSet) -> None:
+    assert coach(notes, rubrics).level.estimate is level
+
+
+def test_every_signal_cites_the_notes(rubrics: RubricSet) -> None:
+    result = coach(L7, rubrics)
+    for signal in result.level.signals:
+        if signal.level is not Level.L5:
+            assert signal.evidence
+        for excerpt in signal.evidence:
+            assert L7[excerpt.start : excerpt.end] == excerpt.text
+
+
+def test_headcount_boast_is_an_anti_signal(rubrics: RubricSet) -> None:
+    result = coach("I managed a team of 40 engineers and a budget of $5M.", rubrics)
+    scope = next(s for s in result.level.signals if s.dimension == "scope")
+    assert scope.anti_evidence and scope.level is Level.L5
+
+
+def test_we_without_i_reads_lower_and_is_flagged(rubrics: RubricSet) -> None:
+    we = L6.replace("I owned", "We owned").replace("I profiled", "we profiled")
+    we = we.replace(" and aligned", " and we aligned").replace("I mentored", "We mentored")
+    result = coach(we, rubrics)
+    assert any(f.code == "personal_role" for f in result.flags)
+    assert result.level.estimate.rank < coach(L6, rubrics).level.estimate.rank
+
+
+def test_below_target_says_what_would_move_it(rubrics: RubricSet) -> None:
+    result = coach(L6, rubrics, target=Level.L7)
+    assert result.level.to_target
+    assert any(q.slot.startswith("level.") for q in result.questions)

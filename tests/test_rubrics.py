@@ -1,0 +1,73 @@
+"""Rubrics are data: every file loads, and a broken one is refused with a readable error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coach.config import PROJECT_ROOT
+from coach.errors import RubricError
+from coach.rubrics import (
+    InjectionRubric,
+    LevelRubric,
+    QuantificationRubric,
+    StarPlusRubric,
+    load_rubric,
+    rubric_files,
+)
+
+SCHEMAS = {
+    "star_plus": StarPlusRubric,
+    "quantification": QuantificationRubric,
+    "level": LevelRubric,
+    "injection": InjectionRubric,
+}
+
+
+def test_every_rubric_file_is_known_and_loads() -> None:
+    found = rubric_files(PROJECT_ROOT / "rubrics")
+    assert set(found) == {*SCHEMAS, "overall"}
+    for rubric_id, schema in SCHEMAS.items():
+        rubric = load_rubric(PROJECT_ROOT / "rubrics", rubric_id, schema)
+        assert rubric.id == rubric_id
+
+
+def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
+    source = (PROJECT_ROOT / "rubrics" / name).read_text(encoding="utf-8")
+    assert edit[0] in source
+    (tmp_path / name).write_text(source.replace(edit[0], edit[1], 1), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("name", "schema", "edit", "message"),
+    [
+        ("level.v1.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
+        ("star_plus.v1.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
+        ("star_plus.v1.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
+        ("injection.v1.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
+        ("quantification.v1.yaml", QuantificationRubric, ("version: 1", "version: 2"), "agree"),
+        ("level.v1.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
+    ],
+)
+def test_broken_rubrics_are_refused(
+    tmp_path: Path, name: str, schema: type, edit: tuple[str, str], message: str
+) -> None:
+    directory = _copy(tmp_path, name, edit)
+    with pytest.raises(RubricError, match=message):
+        load_rubric(directory, name.split(".")[0], schema)
+
+
+def test_missing_rubric(tmp_path: Path) -> None:
+    with pytest.raises(RubricError, match="No rubric named"):
+        load_rubric(tmp_path, "level", LevelRubric)
+
+
+def test_no_example_figures_in_questions() -> None:
+    # Questions are shown to users next to their story: an example number there could be copied.
+    import re
+
+    rubric = load_rubric(PROJECT_ROOT / "rubrics", "quantification", QuantificationRubric)
+    for template in rubric.questions.values():
+        assert not re.search(r"\d", template)
