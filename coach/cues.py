@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K")
 
-_TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9']|[-/.&+](?=[a-z0-9]))*[%+]?|[$€£±~]")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9']*(?:[-/.&+][a-z0-9][a-z0-9']*)*[%+]?|[$€£±~]")
 _NUMBER = re.compile(r"[\d.,]+[%+kmb]?|[\d.,]+(?:ms|s|x)")
 _CANDIDATE_CACHE_WORDS = 50_000
 _NUMBER_WORDS = frozenset(
@@ -175,6 +175,7 @@ class Phrase:
     anchored: bool
     specs: tuple[_Spec, ...]
     simple: bool = False  # no gaps, options or negations: matched without backtracking
+    single: bool = False  # one spec, not anchored: found once its first word is
 
     @classmethod
     def parse(cls, source: str) -> Phrase:
@@ -197,10 +198,14 @@ class Phrase:
     def of(cls, source: str, anchored: bool, specs: tuple[_Spec, ...]) -> Phrase:
         """A phrase from parsed specs."""
         simple = all(s.kind != "gap" and not s.optional and not s.negated for s in specs)
-        return cls(source, anchored, specs, simple)
+        return cls(source, anchored, specs, simple, simple and len(specs) == 1 and not anchored)
 
-    def match_at(self, tokens: Tokens, index: int) -> int | None:
-        """Index of the last word of a match starting at word `index`, or None."""
+    def match_at(self, tokens: Tokens, index: int, checked: int = 0) -> int | None:
+        """Index of the last word of a match starting at word `index`, or None.
+
+        `checked` is how many leading specs the caller already knows to match (0, 1 or 2), each
+        on one word.
+        """
         if self.anchored and not tokens.opens_unit[index]:
             return None
         words = tokens.words
@@ -208,11 +213,12 @@ class Phrase:
             end = index + len(self.specs)
             if end > len(words):
                 return None
-            for offset, spec in enumerate(self.specs):
-                if not spec.hit(words[index + offset]):
+            specs = self.specs
+            for offset in range(checked, len(specs)):
+                if not specs[offset].hit(words[index + offset]):
                     return None
             return end - 1
-        return _match(self.specs, 0, words, index, index - 1)
+        return _match(self.specs, checked, words, index + checked, index + checked - 1)
 
 
 def _match(specs: Sequence[_Spec], at: int, words: list[str], pos: int, last: int) -> int | None:
@@ -258,7 +264,9 @@ class CueSet:
         self._numbers: list[tuple[int, Phrase]] = []
         self._by_suffix: dict[str, list[tuple[int, str, Phrase]]] = {}
         # Which phrases may start at a word depends on the word alone: remember it across texts.
-        self._candidate_cache: dict[str, list[tuple[int, Phrase]]] = {}
+        self._candidate_cache: dict[str, list[tuple[int, Phrase, int]]] = {}
+        # Phrases whose first two specs are plain words, indexed by both words.
+        self._by_pair: dict[tuple[str, str], list[tuple[int, Phrase]]] = {}
         for group, phrases in enumerate(groups):
             for source in phrases:
                 self._index(group, Phrase.parse(source))
@@ -281,20 +289,35 @@ class CueSet:
                 self._by_suffix.setdefault(affix[-1:], []).append((group, affix, phrase))
         if first.number:
             self._numbers.append((group, phrase))
+        second = phrase.specs[1] if len(phrase.specs) > 1 else None
+        if _plain(first) and second is not None and _plain(second):
+            for word in first.words:
+                for next_word in second.words:
+                    self._by_pair.setdefault((word, next_word), []).append((group, phrase))
+            return
         for word in first.words:
             self._by_word.setdefault(word, []).append((group, phrase))
         for kind, prefix in first.affixes:
             if kind == "prefix":
                 self._by_prefix.setdefault(prefix[:1], []).append((group, prefix, phrase))
 
-    def _candidates(self, word: str) -> list[tuple[int, Phrase]]:
-        """Phrases that could start at this word."""
-        found = list(self._by_word.get(word, ()))
-        found += [(g, p) for g, pre, p in self._by_prefix.get(word[:1], ()) if word.startswith(pre)]
-        found += [(g, p) for g, suf, p in self._by_suffix.get(word[-1:], ()) if word.endswith(suf)]
+    def _candidates(self, word: str) -> list[tuple[int, Phrase, int]]:
+        """Phrases that could start at this word, with how many leading specs it already fits."""
+        found = [(g, p, 1) for g, p in self._by_word.get(word, ())]
+        found += [
+            (g, p, 1) for g, pre, p in self._by_prefix.get(word[:1], ()) if word.startswith(pre)
+        ]
+        found += [
+            (g, p, 1) for g, suf, p in self._by_suffix.get(word[-1:], ()) if word.endswith(suf)
+        ]
         if self._numbers and (word in _NUMBER_WORDS or _NUMBER.fullmatch(word)):
-            found += self._numbers
-        return found + self._scan
+            found += [(g, p, 1) for g, p in self._numbers]
+        found += [(g, p, 0) for g, p in self._scan]
+        # A phrase indexed under several of its first words must not be tried twice.
+        unique: dict[tuple[int, int], tuple[int, Phrase, int]] = {}
+        for entry in found:
+            unique.setdefault((entry[0], id(entry[1])), entry)
+        return list(unique.values())
 
     def matches(self, tokens: Tokens) -> list[CueMatch]:
         """Every phrase match in text order; a group's matches never overlap each other."""
@@ -304,20 +327,38 @@ class CueSet:
         cache = self._candidate_cache
         if len(cache) > _CANDIDATE_CACHE_WORDS:
             cache.clear()
-        for index, word in enumerate(tokens.words):
+        words = tokens.words
+        by_pair = self._by_pair
+        for index, word in enumerate(words):
             candidates = cache.get(word)
             if candidates is None:
                 candidates = cache[word] = self._candidates(word)
+            if index + 1 < len(words):
+                pairs = by_pair.get((word, words[index + 1]))
+                if pairs:
+                    candidates = [*candidates, *((g, p, 2) for g, p in pairs)]
             if not candidates:
                 continue
-            for group, phrase in candidates:
+            for group, phrase, checked in candidates:
                 if busy_until.get(group, -1) >= index:
                     continue
-                last = phrase.match_at(tokens, index)
+                if checked and phrase.single:
+                    last: int | None = index
+                else:
+                    last = phrase.match_at(tokens, index, checked)
                 if last is not None:
                     busy_until[group] = last
                     found.append(CueMatch(group, starts[index], ends[last]))
         return found
+
+
+def _plain(spec: _Spec) -> bool:
+    """A spec that is just a set of words: it can be looked up, not tested."""
+    return (
+        spec.kind == "words"
+        and bool(spec.words)
+        and not (spec.affixes or spec.number or spec.optional or spec.negated)
+    )
 
 
 def validate_phrases(phrases: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ from coach.injection import find_injections, mask
 from coach.models import CoachResult, Engine, Framework, Level
 from coach.restructurer import restructure, to_psi
 from coach.rubrics import RubricSet
+from coach.segmenter import split_lines
 from coach.structure import spoken_seconds
 
 
@@ -32,10 +33,13 @@ def coach_offline(
 ) -> CoachResult:
     """Restructure and grade notes with no model: the user's own words, placed and scored."""
     check_notes(notes, max_chars)
-    injections = find_injections(notes, rubrics.injection)
+    lines = split_lines(notes)
+    injections = find_injections(notes, rubrics.injection, lines)
     # Injected instructions are blanked (same length) so they place nothing and score nothing.
     clean = mask(notes, injections)
-    restructured = restructure(clean, rubrics.star_plus, rubrics.quantification)
+    restructured = restructure(
+        clean, rubrics.star_plus, rubrics.quantification, lines if clean is notes else None
+    )
     graded = grade(
         clean, restructured.units, rubrics, target, framework, tokens=restructured.tokens
     )

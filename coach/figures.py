@@ -236,6 +236,13 @@ def find_figures(
     return _attach_percentiles(notes, figures, start, end)
 
 
+def candidate_positions(notes: str, words: Sequence[tuple[int, str]]) -> list[int]:
+    """Where a figure could start: digits, currency signs and number or ratio words."""
+    found = [m.start() for m in _NUMERIC_CANDIDATE.finditer(notes)]
+    found += [at for at, word in words if _head(word) in _TRIGGER_WORDS]
+    return found
+
+
 def _head(word: str) -> str:
     """The part of a hyphenated word before its first hyphen ("twenty-five" -> "twenty")."""
     return word if "-" not in word else word[: word.index("-")]

@@ -7,11 +7,17 @@ from coach.rubrics import InjectionRubric
 from coach.segmenter import Line, split_lines, split_sentences
 
 
-def find_injections(notes: str, rubric: InjectionRubric) -> list[Flag]:
+def find_injections(
+    notes: str, rubric: InjectionRubric, lines: list[Line] | None = None
+) -> list[Flag]:
     """One flag per kind of injected instruction, with the sentences that carry it."""
-    lines = split_lines(notes)
+    if lines is None:
+        lines = split_lines(notes)
     flags: list[Flag] = []
+    lowered = notes.lower()
     for kind in rubric.patterns:
+        if not any(trigger in lowered for trigger in kind.triggers):
+            continue
         evidence: dict[tuple[int, int], Excerpt] = {}
         for match in kind.regex.finditer(notes):
             start, end = _enclosing(notes, lines, match.start(), match.end(), kind.scope == "line")

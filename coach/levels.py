@@ -71,15 +71,14 @@ def level_hits(tokens: Tokens, placed: Sequence[PlacedUnit], rubric: LevelRubric
 
 def _weigh(notes: str, hits: Sequence[Hit[tuple[str, str]]]) -> tuple[float, tuple[Excerpt, ...]]:
     """Total weight of distinct matched words, and where they stand (the same words count once)."""
-    seen: dict[str, tuple[float, Excerpt]] = {}
+    seen: dict[str, tuple[float, int, int]] = {}
     for hit in hits:
-        text = notes[hit.start : hit.end]
-        key = text.lower()
+        key = notes[hit.start : hit.end].lower()
         if key not in seen or seen[key][0] < hit.weight:
-            seen[key] = (hit.weight, Excerpt.of(notes, hit.start, hit.end))
-    weight = sum(w for w, _ in seen.values())
-    evidence = tuple(sorted((e for _, e in seen.values()), key=lambda e: e.start))
-    return weight, evidence
+            seen[key] = (hit.weight, hit.start, hit.end)
+    weight = sum(w for w, _, _ in seen.values())
+    spans = sorted((start, end) for _, start, end in seen.values())
+    return weight, tuple(Excerpt.of(notes, s, e) for s, e in spans[:_MAX_EVIDENCE])
 
 
 def dimension_weights(
@@ -96,9 +95,7 @@ def dimension_weights(
     if rubric.L6.metric_weight:
         measured = [m for m in metrics if m.is_result][:_RESULT_METRICS_COUNTED]
         l6 += rubric.L6.metric_weight * len(measured)
-        l6_evidence += tuple(
-            Excerpt.model_construct(text=m.text, start=m.start, end=m.end) for m in measured
-        )
+        l6_evidence += tuple(Excerpt(text=m.text, start=m.start, end=m.end) for m in measured)
     return DimensionWeights(l6, l7, anti, l6_evidence, l7_evidence, anti_evidence)
 
 
@@ -188,6 +185,16 @@ def mean_points(signals: Sequence[LevelSignal], rubric: LevelRubric) -> float:
     """Weighted mean of the dimensions' points."""
     total = sum(rubric.dimensions[s.dimension].weight for s in signals) or 1.0
     return sum(rubric.dimensions[s.dimension].weight * s.points for s in signals) / total
+
+
+def level_fit_points(points: dict[str, float], target: Level, rubric: LevelRubric) -> float:
+    """The level-fit score before rounding, from each dimension's points."""
+    target_points = rubric.points[target] or 1.0
+    total = sum(d.weight for d in rubric.dimensions.values()) or 1.0
+    earned = sum(
+        d.weight * min(1.0, points[name] / target_points) for name, d in rubric.dimensions.items()
+    )
+    return 100 * earned / total
 
 
 def level_fit_score(reading: LevelReading, rubric: LevelRubric) -> Score:

@@ -90,8 +90,8 @@ class Excerpt(_Frozen):
 
     @classmethod
     def of(cls, notes: str, start: int, end: int) -> Excerpt:
-        """The excerpt of `notes` at [start, end); built unchecked, as the span is ours."""
-        return cls.model_construct(text=notes[start:end], start=start, end=end)
+        """The excerpt of `notes` at [start, end)."""
+        return cls(text=notes[start:end], start=start, end=end)
 
 
 class StoryElement(_Frozen):

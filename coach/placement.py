@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coach.cues import Tokens
-from coach.figures import Change, find_figures, pair_changes
+from coach.figures import Change, candidate_positions, find_figures, pair_changes
 from coach.models import Figure, Section
 from coach.rubrics import QuantificationRubric
 
@@ -52,6 +52,24 @@ def measure(
         words=words,
     )
     return Measured(tuple(figures), tuple(pair_changes(notes, figures)))
+
+
+_NOTHING = Measured((), ())
+
+
+def measure_all(
+    notes: str, spans: Sequence[tuple[int, int]], rubric: QuantificationRubric, tokens: Tokens
+) -> list[Measured]:
+    """Measure many spans, looking closely only at those that hold a digit or number word."""
+    where = SpanIndex(spans)
+    holding = {
+        where.locate(at)
+        for at in candidate_positions(notes, list(zip(tokens.starts, tokens.words, strict=True)))
+    }
+    return [
+        measure(notes, start, end, rubric, tokens) if i in holding else _NOTHING
+        for i, (start, end) in enumerate(spans)
+    ]
 
 
 class SpanIndex:

@@ -20,7 +20,7 @@ from coach.models import (
     ScoreComponent,
 )
 from coach.placement import PlacedUnit, SpanIndex
-from coach.rubrics import QuantificationRubric
+from coach.rubrics import QuantComponent, QuantificationRubric
 
 _CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
 
@@ -98,11 +98,7 @@ def sentence_spans(placed: Sequence[PlacedUnit]) -> dict[int, tuple[int, int]]:
 
 
 def _figure_excerpt(figure: Figure | None) -> Excerpt | None:
-    return (
-        None
-        if figure is None
-        else Excerpt.model_construct(text=figure.text, start=figure.start, end=figure.end)
-    )
+    return None if figure is None else Excerpt(text=figure.text, start=figure.start, end=figure.end)
 
 
 def _first_excerpt(notes: str, cues: QuantCues, key: str, start: int, end: int) -> Excerpt | None:
@@ -177,9 +173,7 @@ def suspicious_precision(metrics: Sequence[Metric], rubric: QuantificationRubric
     limit = rubric.score.suspicious_decimals
     pattern = re.compile(rf"\d\.\d{{{limit},}}")
     evidence = [
-        Excerpt.model_construct(text=m.text, start=m.start, end=m.end)
-        for m in metrics
-        if pattern.search(m.text)
+        Excerpt(text=m.text, start=m.start, end=m.end) for m in metrics if pattern.search(m.text)
     ]
     if not evidence:
         return None
@@ -230,34 +224,59 @@ def quant_features(
     )
 
 
+def _fraction(
+    line: QuantComponent, features: QuantFeatures, rubric: QuantificationRubric
+) -> tuple[float, str]:
+    """How much of one rubric line the story earns (0-1), and why."""
+    if line.name == "coverage":
+        share = _share(features.result_units_with_figures, features.result_units)
+        reason = (
+            f"{features.result_units_with_figures} of {features.result_units} result "
+            "statements carry a figure"
+        )
+        return min(1.0, share / line.saturation), reason
+    if line.name == "breadth":
+        named = " and ".join(sorted(features.families)) or "no"
+        return min(1.0, len(features.families) / 2 / line.saturation), f"{named} outcomes measured"
+    check = MetricCheck(line.name)
+    passing, eligible = features.passing[check], features.eligible[check]
+    fraction = min(1.0, _share(passing, eligible) / line.saturation)
+    reason = f"{passing} of {eligible} result metrics"
+    story_evidence = features.story_level[check]
+    credit = rubric.score.story_level_credit
+    if fraction < credit and story_evidence is not None:
+        fraction = credit
+        reason += f"; stated once elsewhere: \u201c{story_evidence.text}\u201d"
+    return fraction, reason
+
+
+def quant_points(
+    features: QuantFeatures, rubric: QuantificationRubric, only: str | None = None
+) -> float:
+    """The quantification score before rounding (what questions compare).
+
+    With `only`, the points of that one rubric line: enough to price a change to it alone.
+    """
+    lines = rubric.score.components
+    total = sum(line.weight for line in lines) or 1.0
+    return (
+        100
+        * sum(
+            line.weight * _fraction(line, features, rubric)[0]
+            for line in lines
+            if only is None or line.name == only
+        )
+        / total
+    )
+
+
 def quant_score(
     features: QuantFeatures, rubric: QuantificationRubric, evidence: Sequence[Excerpt] = ()
 ) -> Score:
     """The 0-100 quantification score, one component per rubric line."""
     components: list[ScoreComponent] = []
     for line in rubric.score.components:
-        if line.name == "coverage":
-            share = _share(features.result_units_with_figures, features.result_units)
-            reason = (
-                f"{features.result_units_with_figures} of {features.result_units} result "
-                "statements carry a figure"
-            )
-            fraction = min(1.0, share / line.saturation)
-        elif line.name == "breadth":
-            fraction = min(1.0, len(features.families) / 2 / line.saturation)
-            named = " and ".join(sorted(features.families)) or "no"
-            reason = f"{named} outcomes measured"
-        else:
-            check = MetricCheck(line.name)
-            passing = features.passing[check]
-            eligible = features.eligible[check]
-            fraction = min(1.0, _share(passing, eligible) / line.saturation)
-            reason = f"{passing} of {eligible} result metrics"
-            story_evidence = features.story_level[check]
-            credit = rubric.score.story_level_credit
-            if fraction < credit and story_evidence is not None:
-                fraction = credit
-                reason += f"; stated once elsewhere: \u201c{story_evidence.text}\u201d"
+        fraction, reason = _fraction(line, features, rubric)
         components.append(
             ScoreComponent(
                 name=line.name,

@@ -5,27 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.levels import DimensionWeights, dimension_level, level_fit_score, mean_points
+from coach.levels import DimensionWeights, dimension_level, level_fit_points
 from coach.models import (
     Excerpt,
     Framework,
     Level,
     LevelReading,
-    LevelSignal,
     Metric,
     MetricCheck,
     Question,
-    Score,
     Section,
 )
 from coach.placement import PlacedUnit
-from coach.quantification import QuantFeatures, quant_score
+from coach.quantification import QuantFeatures, quant_points
 from coach.rubrics import RubricSet
-from coach.structure import StructureFeatures, structure_score
+from coach.structure import StructureFeatures, structure_points
 
 _QUOTE_CHARS = 90
 _COVERAGE_QUESTIONS = 3
 _CHECKS_PER_QUESTION = 2
+_MIN_GAIN = 0.05  # below this an answer would not move the rounded score
+_CHECK_ORDER = {check: i for i, check in enumerate(MetricCheck)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +39,6 @@ class GradeState:
     framework: Framework
 
 
-def _exact(score: Score) -> float:
-    """A score before rounding, so small gains are not lost."""
-    total = sum(c.max_points for c in score.components) or 1.0
-    return 100 * sum(c.points for c in score.components) / total
-
-
 def _quote(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 1].rstrip() + "\u2026"
@@ -55,16 +49,184 @@ def _level_fit_if(
 ) -> float:
     """The level-fit score had one dimension's weights been `weights`."""
     rubric = rubrics.level
-    signals: list[LevelSignal] = []
+    points = {s.dimension: s.points for s in state.reading.signals}
+    points[dimension] = rubric.points[dimension_level(weights, rubric.dimensions[dimension])]
+    return level_fit_points(points, state.reading.target, rubric)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """A candidate question; only the best few become `Question`s."""
+
+    slot: str
+    question: str
+    gain: float
+    section: Section | None = None
+    about: tuple[int, int] | None = None
+
+
+class _Pricer:
+    """Overall points an answer adds, by re-scoring with the slot filled."""
+
+    def __init__(self, state: GradeState, rubrics: RubricSet) -> None:
+        self.state, self.rubrics = state, rubrics
+        self.weights = rubrics.overall.weights
+        self.quant_now = quant_points(state.quant, rubrics.quantification)
+        self.structure_now = structure_points(state.structure, rubrics.star_plus, state.framework)
+        self.level_now = level_fit_points(
+            {s.dimension: s.points for s in state.reading.signals},
+            state.reading.target,
+            rubrics.level,
+        )
+
+    def quant(self, features: QuantFeatures) -> float:
+        now = quant_points(features, self.rubrics.quantification)
+        return (now - self.quant_now) * self.weights["quantification"]
+
+    def check(self, features: QuantFeatures, check: MetricCheck) -> float:
+        """What one more result metric passing `check` adds (only that rubric line moves)."""
+        rubric = self.rubrics.quantification
+        before = quant_points(features, rubric, only=check.value)
+        after = quant_points(features.with_one_more(check), rubric, only=check.value)
+        return (after - before) * self.weights["quantification"]
+
+    def structure(self, features: StructureFeatures) -> float:
+        now = structure_points(features, self.rubrics.star_plus, self.state.framework)
+        return (now - self.structure_now) * self.weights["structure"]
+
+    def level(self, dimension: str, weights: DimensionWeights) -> float:
+        now = _level_fit_if(self.state, dimension, weights, self.rubrics)
+        return (now - self.level_now) * self.weights["level_fit"]
+
+
+def _section_asks(state: GradeState, rubrics: RubricSet, price: _Pricer) -> list[_Ask]:
+    """One question per missing STAR+ section."""
+    return [
+        _Ask(
+            slot=f"section.{section.value}",
+            question=rubrics.star_plus.sections[section].question,
+            gain=price.structure(state.structure.with_section(section)),
+            section=section,
+        )
+        for section in Section
+        if section not in state.structure.present
+    ]
+
+
+def _metric_asks(
+    notes: str,
+    placed: Sequence[PlacedUnit],
+    metrics: Sequence[Metric],
+    state: GradeState,
+    rubrics: RubricSet,
+    price: _Pricer,
+) -> list[_Ask]:
+    """Questions about figures: results without one, and each metric's missing checks."""
+    rubric = rubrics.quantification
+    asks: list[_Ask] = []
+    results = [m for m in metrics if m.is_result]
+    if not results:
+        asks.append(
+            _Ask(
+                slot="metric.none",
+                question=rubric.questions["no_metrics"],
+                gain=price.quant(state.quant.with_one_more_figure()),
+                section=Section.RESULT,
+            )
+        )
+    # Each answer is priced on top of the previous ones, so the tenth baseline is worth less.
+    running = state.quant
+    unquantified = [
+        u for u in placed if u.section in rubric.result_sections and not u.measured.figures
+    ]
+    for unit in unquantified[:_COVERAGE_QUESTIONS]:
+        gain = price.quant(running.with_one_more_figure()) - price.quant(running)
+        running = running.with_one_more_figure()
+        asks.append(
+            _Ask(
+                slot=f"metric.coverage@{unit.start}",
+                question=rubric.questions["coverage"].format(
+                    text=_quote(notes[unit.start : unit.end])
+                ),
+                gain=gain,
+                section=unit.section,
+                about=(unit.start, unit.end),
+            )
+        )
+    running = state.quant
+    for metric in results:
+        priced = [
+            (price.check(running, check), check)
+            for check in MetricCheck
+            if not getattr(metric, check.value)
+        ]
+        chosen = sorted((p for p in priced if p[0] > 0), key=lambda p: -p[0])
+        chosen = sorted(chosen[:_CHECKS_PER_QUESTION], key=lambda p: _CHECK_ORDER[p[1]])
+        if not chosen:
+            continue
+        for _, check in chosen:
+            running = running.with_one_more(check)
+        subject = metric.subject or f"\u201c{metric.text}\u201d"
+        figure = metric.after.text if metric.after else metric.text
+        asks.append(
+            _Ask(
+                slot="metric." + "+".join(c.value for _, c in chosen) + f"@{metric.start}",
+                question=_join_questions(
+                    [
+                        rubric.questions[c.value].format(subject=subject, figure=figure)
+                        for _, c in chosen
+                    ]
+                ),
+                gain=sum(g for g, _ in chosen),
+                section=metric.section,
+                about=(metric.start, metric.end),
+            )
+        )
+    if len(state.quant.families) < 2 and results:
+        asks.append(
+            _Ask(
+                slot="metric.breadth",
+                question=rubric.questions["breadth"],
+                gain=price.quant(state.quant.with_families(frozenset({"business", "technical"}))),
+                section=Section.RESULT,
+            )
+        )
+    return asks
+
+
+def _level_asks(state: GradeState, rubrics: RubricSet, price: _Pricer) -> list[_Ask]:
+    """Questions for level dimensions below the target, and anti-signals that hold one back."""
+    target = state.reading.target
+    asked_level = target if target is not Level.L5 else Level.L6
+    asks: list[_Ask] = []
     for signal in state.reading.signals:
-        if signal.dimension == dimension:
-            level = dimension_level(weights, rubric.dimensions[dimension])
-            signal = signal.model_copy(update={"level": level, "points": rubric.points[level]})
-        signals.append(signal)
-    reading = state.reading.model_copy(
-        update={"signals": signals, "points": mean_points(signals, rubric)}
-    )
-    return _exact(level_fit_score(reading, rubric))
+        dimension = rubrics.level.dimensions[signal.dimension]
+        current = state.level_weights[signal.dimension]
+        if signal.level.rank < target.rank:
+            asks.append(
+                _Ask(
+                    slot=f"level.{signal.dimension}",
+                    question=dimension.question[asked_level],
+                    gain=price.level(signal.dimension, current.reaching(asked_level, dimension)),
+                    about=_span(signal.evidence[0]) if signal.evidence else None,
+                )
+            )
+        elif current.anti and signal.anti_evidence:
+            anti = signal.anti_evidence[0]
+            asks.append(
+                _Ask(
+                    slot=f"level.{signal.dimension}.anti",
+                    question=f"You wrote \u201c{anti.text}\u201d: "
+                    + dimension.question[asked_level],
+                    gain=price.level(signal.dimension, current.without_anti()),
+                    about=_span(anti),
+                )
+            )
+    return asks
+
+
+def _span(excerpt: Excerpt) -> tuple[int, int]:
+    return excerpt.start, excerpt.end
 
 
 def ask(
@@ -75,135 +237,26 @@ def ask(
     rubrics: RubricSet,
 ) -> list[Question]:
     """The questions whose answers would raise the overall score most, best first."""
-    weights = rubrics.overall.weights
-    quant_rubric, star = rubrics.quantification, rubrics.star_plus
-    quant_now = _exact(quant_score(state.quant, quant_rubric))
-    structure_now = _exact(structure_score(state.structure, star, state.framework))
-    level_now = _exact(level_fit_score(state.reading, rubrics.level))
-    candidates: list[Question] = []
-
-    def quant_gain(features: QuantFeatures) -> float:
-        return (_exact(quant_score(features, quant_rubric)) - quant_now) * weights["quantification"]
-
-    for section in Section:
-        if section in state.structure.present:
-            continue
-        after = _exact(
-            structure_score(state.structure.with_section(section), star, state.framework)
-        )
-        candidates.append(
-            Question(
-                slot=f"section.{section.value}",
-                question=star.sections[section].question,
-                gain=(after - structure_now) * weights["structure"],
-                section=section,
-            )
-        )
-
-    result_units = [u for u in placed if u.section in quant_rubric.result_sections]
-    if not metrics or not any(m.is_result for m in metrics):
-        candidates.append(
-            Question(
-                slot="metric.none",
-                question=quant_rubric.questions["no_metrics"],
-                gain=quant_gain(state.quant.with_one_more_figure()),
-                section=Section.RESULT,
-            )
-        )
-    running = state.quant
-    for unit in [u for u in result_units if not u.measured.figures][:_COVERAGE_QUESTIONS]:
-        text = notes[unit.start : unit.end]
-        gain = quant_gain(running.with_one_more_figure()) - quant_gain(running)
-        running = running.with_one_more_figure()
-        candidates.append(
-            Question(
-                slot=f"metric.coverage@{unit.start}",
-                question=quant_rubric.questions["coverage"].format(text=_quote(text)),
-                gain=gain,
-                section=unit.section,
-                about=Excerpt(text=text, start=unit.start, end=unit.end),
-            )
-        )
-
-    running = state.quant
-    for metric in (m for m in metrics if m.is_result):
-        priced: list[tuple[float, MetricCheck]] = []
-        for check in MetricCheck:
-            if getattr(metric, check.value):
-                continue
-            gain = quant_gain(running.with_one_more(check)) - quant_gain(running)
-            if gain > 0:
-                priced.append((gain, check))
-        chosen = sorted(priced, key=lambda p: -p[0])[:_CHECKS_PER_QUESTION]
-        if not chosen:
-            continue
-        for _, check in chosen:
-            running = running.with_one_more(check)
-        chosen.sort(key=lambda p: list(MetricCheck).index(p[1]))
-        candidates.append(
-            Question(
-                slot="metric." + "+".join(c.value for _, c in chosen) + f"@{metric.start}",
-                question=_join_questions(
-                    [
-                        quant_rubric.questions[c.value].format(
-                            subject=metric.subject or f"\u201c{metric.text}\u201d",
-                            figure=metric.after.text if metric.after else metric.text,
-                        )
-                        for _, c in chosen
-                    ]
-                ),
-                gain=sum(g for g, _ in chosen),
-                section=metric.section,
-                about=Excerpt(text=metric.text, start=metric.start, end=metric.end),
-            )
-        )
-
-    if len(state.quant.families) < 2 and state.quant.result_metrics:
-        both = frozenset({"business", "technical"})
-        candidates.append(
-            Question(
-                slot="metric.breadth",
-                question=quant_rubric.questions["breadth"],
-                gain=quant_gain(state.quant.with_families(both)),
-                section=Section.RESULT,
-            )
-        )
-
-    target = state.reading.target
-    for signal in state.reading.signals:
-        dimension = rubrics.level.dimensions[signal.dimension]
-        current = state.level_weights[signal.dimension]
-        if signal.level.rank < target.rank:
-            asked_level = target if target is not Level.L5 else Level.L6
-            after = _level_fit_if(
-                state, signal.dimension, current.reaching(asked_level, dimension), rubrics
-            )
-            candidates.append(
-                Question(
-                    slot=f"level.{signal.dimension}",
-                    question=dimension.question[asked_level],
-                    gain=(after - level_now) * weights["level_fit"],
-                    about=signal.evidence[0] if signal.evidence else None,
-                )
-            )
-        elif current.anti and signal.anti_evidence:
-            after = _level_fit_if(state, signal.dimension, current.without_anti(), rubrics)
-            if after > level_now:
-                candidates.append(
-                    Question(
-                        slot=f"level.{signal.dimension}.anti",
-                        question=f"You wrote \u201c{signal.anti_evidence[0].text}\u201d: "
-                        + dimension.question[max(target, Level.L6, key=lambda lv: lv.rank)],
-                        gain=(after - level_now) * weights["level_fit"],
-                        about=signal.anti_evidence[0],
-                    )
-                )
-
+    price = _Pricer(state, rubrics)
+    asks = [
+        *_section_asks(state, rubrics, price),
+        *_metric_asks(notes, placed, metrics, state, rubrics, price),
+        *_level_asks(state, rubrics, price),
+    ]
     ranked = sorted(
-        (q.model_copy(update={"gain": round(q.gain, 1)}) for q in candidates if q.gain > 0.05),
-        key=lambda q: (-q.gain, q.about.start if q.about else -1, q.slot),
+        (a for a in asks if a.gain > _MIN_GAIN),
+        key=lambda a: (-round(a.gain, 1), a.about[0] if a.about else -1, a.slot),
     )
-    return ranked[: rubrics.overall.max_questions]
+    return [
+        Question(
+            slot=a.slot,
+            question=a.question,
+            gain=round(a.gain, 1),
+            section=a.section,
+            about=Excerpt.of(notes, *a.about) if a.about else None,
+        )
+        for a in ranked[: rubrics.overall.max_questions]
+    ]
 
 
 def _join_questions(questions: list[str]) -> str:

@@ -22,7 +22,7 @@ from coach.models import (
     StarStory,
     StoryElement,
 )
-from coach.placement import Measured, PlacedUnit, SpanIndex, measure
+from coach.placement import Measured, PlacedUnit, SpanIndex, measure_all
 from coach.rubrics import QuantificationRubric, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, split_lines, split_units
 
@@ -163,9 +163,18 @@ def _best_path(emissions: list[list[float]], rubric: StarPlusRubric) -> list[int
     return path
 
 
-def restructure(notes: str, star: StarPlusRubric, quant: QuantificationRubric) -> Restructured:
-    """Place every sentence of the notes in a STAR+ section, with its span and its figures."""
-    lines = split_lines(notes)
+def restructure(
+    notes: str,
+    star: StarPlusRubric,
+    quant: QuantificationRubric,
+    lines: list[Line] | None = None,
+) -> Restructured:
+    """Place every sentence of the notes in a STAR+ section, with its span and its figures.
+
+    `lines` are `split_lines(notes)` if the caller already has them.
+    """
+    if lines is None:
+        lines = split_lines(notes)
     headings = _read_headings(notes, lines, star)
     boundary = star.clause_boundaries
     units = [
@@ -174,7 +183,7 @@ def restructure(notes: str, star: StarPlusRubric, quant: QuantificationRubric) -
         if u.line not in headings.excluded_lines
     ]
     tokens = tokenize(notes, (unit.start for unit in units))
-    measured = [measure(notes, unit.start, unit.end, quant, tokens) for unit in units]
+    measured = measure_all(notes, [(unit.start, unit.end) for unit in units], quant, tokens)
     path = _best_path(_emissions(units, tokens, headings, measured, star), star) if units else []
     placed = [
         PlacedUnit(

@@ -360,6 +360,9 @@ class InjectionPattern(_Strict):
     code: str = Field(pattern=r"^injection_[a-z_]+$")
     message: str
     scope: Literal["sentence", "line"] = "sentence"
+    triggers: list[str] = Field(
+        min_length=1, description="Lower-case text one of which any match must contain."
+    )
     patterns: list[str] = Field(min_length=1)
 
     _validate = field_validator("patterns")(_check_patterns)

@@ -15,14 +15,16 @@ _LABEL = re.compile(
     r"(?:\*\*|__)?(?P<label>[A-Za-z][\w /&'’()+,.-]{0,60}?)(?:\*\*|__)?\s*(?:[:¶]|\*\*\s*:)"
     r"(?:\*\*|__)?(?=\s|$)"
 )
+_LABEL_REACH = 70  # a label is at most ~60 characters, then its colon
 _BOLD_LINE = re.compile(r"(?:\*\*|__)(?P<label>[^*_]{1,60})(?:\*\*|__)\s*$")
 _MAX_LABEL_WORDS = 6
 
 # Sentence ends: terminal punctuation before a capital or digit, inline bullets, inline numbering.
+# Each alternative opens with a character class so the regex engine can skip ahead quickly.
 _SENTENCE_BREAK = re.compile(
-    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9$£€])"
-    r"|\s+[-•*]\s+(?=[A-Z0-9$])"
-    r"|\s+\(?\d{1,2}[.)]\s+(?=[A-Z])"
+    r"(?P<end>[.!?][\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9$£€])"
+    r"|\s[-•*]\s+(?=[A-Z0-9$])"
+    r"|\s\(?\d{1,2}[.)]\s+(?=[A-Z])"
 )
 _ABBREVIATIONS = frozenset(
     [
@@ -107,7 +109,9 @@ def split_lines(notes: str) -> list[Line]:
         start = lead.end() if lead else raw_start
         bullet = lead is not None and any(c in notes[raw_start:start] for c in "-*•·‣▪◦–—+>)")
         label, label_start, label_end = None, start, start
-        found = _LABEL.match(notes, start, end)
+        head = notes[start : start + _LABEL_REACH]
+        # Most lines have no label: look for the regex's own anchors before running it.
+        found = _LABEL.match(notes, start, end) if (":" in head or "¶" in head) else None
         if found and len(found["label"].split()) <= _MAX_LABEL_WORDS:
             label, label_start, label_end = found["label"].strip(), start, found.end()
             start = found.end()
@@ -137,12 +141,10 @@ def split_sentences(notes: str, start: int, end: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _SENTENCE_BREAK.finditer(notes, start, end):
-        before = match.start()
-        while before > start and notes[before - 1] in "\"')]":
-            before -= 1
-        if notes[before - 1] == "." and _is_abbreviation(notes, before - 1):
+        cut = match.end("end") if match["end"] else match.start()
+        if notes[match.start()] == "." and _is_abbreviation(notes, match.start()):
             continue
-        spans.append((cursor, match.start()))
+        spans.append((cursor, cut))
         cursor = match.end()
     spans.append((cursor, end))
     return [trimmed for span in spans if (trimmed := _trim(notes, *span))]

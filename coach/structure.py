@@ -67,23 +67,20 @@ def psi_shares(features: StructureFeatures, rubric: StarPlusRubric) -> dict[PsiS
     }
 
 
-def structure_score(
-    features: StructureFeatures,
-    rubric: StarPlusRubric,
-    framework: Framework,
-    evidence: Sequence[Excerpt] = (),
-) -> Score:
-    """The 0-100 structure score."""
+def _parts(
+    features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
+) -> list[tuple[str, float, float, str, str]]:
+    """(name, weight, fraction earned 0-1, rubric line, reason) for each structure component."""
     score = rubric.score
     weights = score.completeness.section_weights
     have = sum(weights.get(s, 0) for s in features.present)
     missing = [s.value for s in Section if s not in features.present]
-    completeness = ScoreComponent(
-        name="completeness",
-        points=round(score.completeness.weight * have / (sum(weights.values()) or 1), 2),
-        max_points=score.completeness.weight,
-        rubric=score.completeness.rubric,
-        reason="all sections present" if not missing else "missing: " + ", ".join(missing),
+    completeness = (
+        "completeness",
+        score.completeness.weight,
+        have / (sum(weights.values()) or 1),
+        score.completeness.rubric,
+        "all sections present" if not missing else "missing: " + ", ".join(missing),
     )
     if framework is Framework.PSI:
         shares = psi_shares(features, rubric)
@@ -96,34 +93,60 @@ def structure_score(
         reason = ", ".join(f"{p.value} {shares[p]:.0%}" for p in PsiSection)
     else:
         core_total = sum(features.words[s] for s in CORE_SECTIONS) or 1
-        fits = []
-        for section, (low, high) in score.balance.ranges.items():
-            share = features.words[section] / core_total
-            fits.append(_within(share, low, high, 0.0, 1.0) if features.words[section] else 0.0)
+        fits = [
+            _within(features.words[s] / core_total, low, high, 0.0, 1.0)
+            if features.words[s]
+            else 0.0
+            for s, (low, high) in score.balance.ranges.items()
+        ]
         balance_rubric = score.balance.rubric
         reason = ", ".join(
             f"{s.value} {features.words[s] / core_total:.0%}" for s in score.balance.ranges
         )
-    balance = ScoreComponent(
-        name="balance",
-        points=round(score.balance.weight * sum(fits) / (len(fits) or 1), 2),
-        max_points=score.balance.weight,
-        rubric=balance_rubric,
-        reason=reason,
+    balance = (
+        "balance",
+        score.balance.weight,
+        sum(fits) / (len(fits) or 1),
+        balance_rubric,
+        reason,
     )
     seconds = spoken_seconds(features.total_words, rubric)
     low, high = score.length.ideal_seconds
-    length = ScoreComponent(
-        name="length",
-        points=round(
-            score.length.weight
-            * _within(
-                seconds, low, high, score.length.zero_below_seconds, score.length.zero_above_seconds
-            ),
-            2,
-        ),
-        max_points=score.length.weight,
-        rubric=score.length.rubric,
-        reason=f"{features.total_words} words, about {seconds} s spoken (aim {low}-{high} s)",
+    zero_low, zero_high = score.length.zero_below_seconds, score.length.zero_above_seconds
+    length = (
+        "length",
+        score.length.weight,
+        _within(seconds, low, high, zero_low, zero_high),
+        score.length.rubric,
+        f"{features.total_words} words, about {seconds} s spoken (aim {low}-{high} s)",
     )
-    return Score.from_components("structure", [completeness, balance, length], list(evidence))
+    return [completeness, balance, length]
+
+
+def structure_points(
+    features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
+) -> float:
+    """The structure score before rounding (what questions compare)."""
+    parts = _parts(features, rubric, framework)
+    total = sum(weight for _, weight, _, _, _ in parts) or 1.0
+    return 100 * sum(weight * fraction for _, weight, fraction, _, _ in parts) / total
+
+
+def structure_score(
+    features: StructureFeatures,
+    rubric: StarPlusRubric,
+    framework: Framework,
+    evidence: Sequence[Excerpt] = (),
+) -> Score:
+    """The 0-100 structure score."""
+    components = [
+        ScoreComponent(
+            name=name,
+            points=round(weight * fraction, 2),
+            max_points=weight,
+            rubric=line,
+            reason=reason,
+        )
+        for name, weight, fraction, line, reason in _parts(features, rubric, framework)
+    ]
+    return Score.from_components("structure", components, list(evidence))
