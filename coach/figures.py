@@ -236,10 +236,14 @@ def find_figures(
     return _attach_percentiles(notes, figures, start, end)
 
 
-def candidate_positions(notes: str, words: Sequence[tuple[int, str]]) -> list[int]:
+def candidate_positions(notes: str, starts: Sequence[int], words: Sequence[str]) -> list[int]:
     """Where a figure could start: digits, currency signs and number or ratio words."""
     found = [m.start() for m in _NUMERIC_CANDIDATE.finditer(notes)]
-    found += [at for at, word in words if _head(word) in _TRIGGER_WORDS]
+    found += [
+        at
+        for at, word in zip(starts, words, strict=True)
+        if word in _TRIGGER_WORDS or ("-" in word and _head(word) in _TRIGGER_WORDS)
+    ]
     return found
 
 

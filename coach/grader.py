@@ -79,10 +79,10 @@ def grade(
     cues = QuantCues(tokens, placed, rubrics.quantification)
     metrics = build_metrics(notes, placed, cues, rubrics.quantification)
     quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)
-    structure = structure_features(notes, placed)
+    structure = structure_features(placed, tokens)
     hits = level_hits(tokens, placed, rubrics.level)
     reading, level_weights, role_flag = read_level(
-        notes, placed, hits, metrics, rubrics.level, target
+        notes, placed, hits, metrics, rubrics.level, target, tokens
     )
     first_of_section: dict[str, Excerpt] = {}
     for unit in placed:

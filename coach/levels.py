@@ -23,8 +23,8 @@ from coach.rubrics import DimensionRubric, LevelRubric
 
 _MAX_EVIDENCE = 4
 _RESULT_METRICS_COUNTED = 2
-_I_WORDS = re.compile(r"\b(?:I|I'm|I've|I'd)\b")
-_WE_WORDS = re.compile(r"\b(?:we|we've|we'd)\b", re.IGNORECASE)
+_I_WORDS = frozenset({"i", "i'm", "i've", "i'd"})
+_WE_WORDS = frozenset({"we", "we've", "we'd", "we're"})
 # A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
 _IMPLIED_I = re.compile(
     r"(?:[A-Z][a-z]+ed|Built|Led|Wrote|Ran|Drove|Made|Took|Set|Rewrote|Broke|Chose|Brought|Found"
@@ -135,6 +135,7 @@ def read_level(
     metrics: Sequence[Metric],
     rubric: LevelRubric,
     target: Level,
+    tokens: Tokens,
 ) -> tuple[LevelReading, dict[str, DimensionWeights], Flag | None]:
     """The level the story reads at, each dimension's signal, and what would reach the target.
 
@@ -148,7 +149,7 @@ def read_level(
     signals = [_signal(name, weights[name], rubric.dimensions[name], rubric) for name in weights]
     points = mean_points(signals, rubric)
     estimate = estimate_level(signals, rubric)
-    role_flag = personal_role_flag(notes, placed, rubric)
+    role_flag = personal_role_flag(notes, placed, tokens, rubric)
     if role_flag is not None and estimate is not Level.L5:
         estimate = LEVEL_ORDER[estimate.rank - 1]
     to_target = [
@@ -224,18 +225,22 @@ def _rubric_line(dimension: DimensionRubric, target: Level) -> str:
 
 
 def personal_role_flag(
-    notes: str, placed: Sequence[PlacedUnit], rubric: LevelRubric
+    notes: str, placed: Sequence[PlacedUnit], tokens: Tokens, rubric: LevelRubric
 ) -> Flag | None:
     """Flag notes that say "we" where interviewers want to hear "I"."""
     i_count = we_count = 0
     we_evidence: list[Excerpt] = []
+    words, starts, ends = tokens.words, tokens.starts, tokens.ends
     for unit in placed:
-        i_count += len(_I_WORDS.findall(notes, unit.start, unit.end))
         i_count += bool(_IMPLIED_I.match(notes, unit.start, unit.end))
-        for match in _WE_WORDS.finditer(notes, unit.start, unit.end):
-            we_count += 1
-            if len(we_evidence) < _MAX_EVIDENCE:
-                we_evidence.append(Excerpt.of(notes, match.start(), match.end()))
+        for index in tokens.between(unit.start, unit.end):
+            word = words[index]
+            if word in _I_WORDS:
+                i_count += 1
+            elif word in _WE_WORDS:
+                we_count += 1
+                if len(we_evidence) < _MAX_EVIDENCE:
+                    we_evidence.append(Excerpt.of(notes, starts[index], ends[index]))
     if we_count < 2 or i_count / (i_count + we_count) >= rubric.personal_role.min_i_share:
         return None
     return Flag(code="personal_role", message=rubric.personal_role.message, evidence=we_evidence)

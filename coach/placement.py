@@ -62,10 +62,7 @@ def measure_all(
 ) -> list[Measured]:
     """Measure many spans, looking closely only at those that hold a digit or number word."""
     where = SpanIndex(spans)
-    holding = {
-        where.locate(at)
-        for at in candidate_positions(notes, list(zip(tokens.starts, tokens.words, strict=True)))
-    }
+    holding = {where.locate(at) for at in candidate_positions(notes, tokens.starts, tokens.words)}
     return [
         measure(notes, start, end, rubric, tokens) if i in holding else _NOTHING
         for i, (start, end) in enumerate(spans)

@@ -23,6 +23,7 @@ from coach.placement import PlacedUnit, SpanIndex
 from coach.rubrics import QuantComponent, QuantificationRubric
 
 _CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
+_CHECK_BY_NAME = {check.value: check for check in MetricCheck}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,15 @@ class QuantFeatures:
         """These features had one more result metric passed `check`."""
         passing = dict(self.passing)
         passing[check] = min(self.eligible[check], passing[check] + 1)
-        return replace(self, passing=passing)
+        return QuantFeatures(
+            self.result_units,
+            self.result_units_with_figures,
+            self.result_metrics,
+            self.eligible,
+            passing,
+            self.story_level,
+            self.families,
+        )
 
     def with_one_more_figure(self) -> QuantFeatures:
         """These features had one more result statement carried a figure."""
@@ -238,7 +247,7 @@ def _fraction(
     if line.name == "breadth":
         named = " and ".join(sorted(features.families)) or "no"
         return min(1.0, len(features.families) / 2 / line.saturation), f"{named} outcomes measured"
-    check = MetricCheck(line.name)
+    check = _CHECK_BY_NAME[line.name]
     passing, eligible = features.passing[check], features.eligible[check]
     fraction = min(1.0, _share(passing, eligible) / line.saturation)
     reason = f"{passing} of {eligible} result metrics"
@@ -257,17 +266,10 @@ def quant_points(
 
     With `only`, the points of that one rubric line: enough to price a change to it alone.
     """
-    lines = rubric.score.components
-    total = sum(line.weight for line in lines) or 1.0
-    return (
-        100
-        * sum(
-            line.weight * _fraction(line, features, rubric)[0]
-            for line in lines
-            if only is None or line.name == only
-        )
-        / total
-    )
+    score = rubric.score
+    lines = score.components if only is None else [score.component(only)]
+    earned = sum(line.weight * _fraction(line, features, rubric)[0] for line in lines)
+    return 100 * earned / score.total_weight
 
 
 def quant_score(

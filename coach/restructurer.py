@@ -112,17 +112,21 @@ def _emissions(
     first = units[0].start
     width = max(1, units[-1].end - first)
     result = column[Section.RESULT]
+    priors = [
+        (i, p.mean, p.spread, seq.position_weight * p.weight)
+        for i, p in enumerate(rubric.sections[s].position for s in _SECTIONS)
+    ]
     for row, (unit, found) in enumerate(zip(units, measured, strict=True)):
         at = (unit.start - first) / width
-        for section, i in column.items():
-            position = rubric.sections[section].position
-            distance = (at - position.mean) / position.spread
-            table[row][i] += seq.position_weight * position.weight * math.exp(-0.5 * distance**2)
-        table[row][result] += seq.figure_result_weight * bool(found.figures)
-        table[row][result] += seq.change_result_weight * bool(found.changes)
+        scores = table[row]
+        for i, mean, spread, weight in priors:
+            distance = (at - mean) / spread
+            scores[i] += weight * math.exp(-0.5 * distance * distance)
+        scores[result] += seq.figure_result_weight * bool(found.figures)
+        scores[result] += seq.change_result_weight * bool(found.changes)
         heading_section = headings.by_line.get(unit.line, (None, None))[0]
         if heading_section is not None:
-            table[row][column[heading_section]] += seq.heading_bonus
+            scores[column[heading_section]] += seq.heading_bonus
     return table
 
 

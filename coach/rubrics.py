@@ -246,6 +246,19 @@ class QuantScoreRubric(_Strict):
     story_level_credit: float = Field(ge=0, le=1)
     suspicious_decimals: int = Field(ge=1)
 
+    @cached_property
+    def total_weight(self) -> float:
+        """Sum of the components' weights (never zero)."""
+        return sum(c.weight for c in self.components) or 1.0
+
+    def component(self, name: str) -> QuantComponent:
+        """The component called `name`."""
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, QuantComponent]:
+        return {c.name: c for c in self.components}
+
 
 class QuantificationRubric(_Versioned):
     """What makes a result metric convincing, per the seed's quantification guide."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from coach.cues import Tokens
 from coach.models import (
     CORE_SECTIONS,
     Excerpt,
@@ -16,7 +17,6 @@ from coach.models import (
 )
 from coach.placement import PlacedUnit
 from coach.rubrics import StarPlusRubric
-from coach.segmenter import count_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +36,11 @@ class StructureFeatures:
         return replace(self, present=self.present | {section})
 
 
-def structure_features(notes: str, placed: Sequence[PlacedUnit]) -> StructureFeatures:
+def structure_features(placed: Sequence[PlacedUnit], tokens: Tokens) -> StructureFeatures:
     """Which sections hold words, and how many."""
     words: dict[Section, int] = dict.fromkeys(Section, 0)
     for unit in placed:
-        words[unit.section] += count_words(notes[unit.start : unit.end])
+        words[unit.section] += len(tokens.between(unit.start, unit.end))
     return StructureFeatures(frozenset(s for s, n in words.items() if n), words)
 
 
