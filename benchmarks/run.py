@@ -1,7 +1,9 @@
-"""`make bench`: speed of the offline coach, printed as figures (never a pass/fail test).
+"""`make bench`: speed figures, printed (never a pass/fail test).
 
-- one 400-word story coached in-process: median and p95 over repeated runs;
-- 1,000 stories through `storycoach coach --batch` on one core: wall time.
+- one 400-word story coached offline in-process: median and p95 over repeated runs;
+- 1,000 stories through `storycoach coach --batch` on one core: wall time;
+- the model pipeline on a fake model of fixed latency: round trips and wall time, and the tokens
+  each run spends on the seed's four case studies.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach.config import PROJECT_ROOT, get_settings
+from benchmarks.fake_model import EchoModel
+from coach.calibration import read_seed
+from coach.config import PROJECT_ROOT, Settings, get_settings
 from coach.engine import coach_offline
 from coach.evaluation import NotesStyle, build_notes, read_labelled
+from coach.models import Engine
+from coach.pipeline import RunOptions, run_coach
 from coach.rubrics import load_rubrics
 
 WORDS = 400
@@ -65,6 +71,44 @@ def bench_batch(stories: list[str]) -> float:
         return time.perf_counter() - start
 
 
+LATENCY = 0.5
+
+
+def bench_pipeline() -> None:
+    """Round trips, wall time and tokens of the model pipeline on the seed's case studies."""
+    base = get_settings()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            openai_api_key="sk-bench-not-sent",
+            model="gpt-4o-mini",
+            tiktoken_cache_dir=base.tiktoken_cache_dir,
+            data_dir=Path(folder),
+            input_token_budget=50_000,
+        )
+        rubrics = load_rubrics(settings.rubrics_dir)
+        for case in read_seed(base.seed_path):
+            model = EchoModel(rubrics=rubrics, latency=LATENCY)
+            start = time.perf_counter()
+            result = run_coach(
+                case.notes,
+                settings=settings,
+                rubrics=rubrics,
+                options=RunOptions(target=case.level, engine=Engine.LLM),
+                model_factory=lambda m=model: m,
+            )
+            wall = time.perf_counter() - start
+            report = result.llm
+            assert report is not None
+            usage = report.usage
+            print(
+                f"  {case.title[:38]:38} {report.round_trips} round trips, {report.calls} calls, "
+                f"{wall:.2f} s wall ({LATENCY:g} s a call); tokens in {usage.prompt_tokens:,}, "
+                f"out {usage.completion_tokens:,} (estimated), ${usage.cost_usd:.4f} at "
+                f"{settings.price_input_per_million:g}/{settings.price_output_per_million:g} $/M"
+            )
+
+
 def main() -> None:
     """Print the figures."""
     stories = _stories()
@@ -76,6 +120,8 @@ def main() -> None:
     )
     seconds = bench_batch(stories)
     print(f"storycoach coach --batch, {BATCH} stories, one core: {seconds:.2f} s (target: < 5 s)")
+    print(f"model pipeline, fake model with {LATENCY:g} s latency, the seed's case studies:")
+    bench_pipeline()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
 

@@ -6,19 +6,23 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from coach.calibration import grade_case_studies, level_accuracy, read_seed, section_accuracy
 from coach.config import Settings, get_settings
-from coach.engine import coach_offline
+from coach.drafts import save_draft
 from coach.errors import CoachError, InputError
 from coach.evaluation import NotesStyle, SectionTally, read_labelled
-from coach.models import Framework, Level
+from coach.models import CoachResult, Engine, Framework, Level
+from coach.pipeline import RunOptions, chosen_engine, run_coach
 from coach.reading import decode_notes, read_notes_file
 from coach.report import to_contract, to_markdown
 from coach.rubrics import RubricSet, load_rubrics
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 _TARGETS = [Level.L6.value, Level.L7.value]
 
@@ -35,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     coach.add_argument("--target", choices=_TARGETS, default=Level.L6.value)
     coach.add_argument("--framework", choices=[f.value for f in Framework], default="star")
     coach.add_argument("--format", choices=["md", "json"], default="md")
+    coach.add_argument(
+        "--engine",
+        choices=[e.value for e in Engine],
+        help="llm sends the notes to the configured model; offline keeps them on this machine "
+        "(default: llm when a model is configured, else offline)",
+    )
     coach.add_argument(
         "--batch", metavar="FILE.jsonl", help='one {"id", "notes"} object a line; one result a line'
     )
@@ -76,10 +86,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _coacher(
+    settings: Settings, rubrics: RubricSet, options: RunOptions
+) -> Callable[[str], CoachResult]:
+    """One coaching function for this invocation: engine chosen, model built lazily, drafts kept."""
+    engine = chosen_engine(settings, options)
+    model: list[BaseChatModel] = []
+
+    def model_factory() -> BaseChatModel:
+        if not model:
+            from coach.llm import build_chat_model
+            from coach.llm_cache import SQLiteLLMCache
+
+            model.append(build_chat_model(settings, cache=SQLiteLLMCache(settings.cache_path)))
+        return model[0]
+
+    def keep_draft(notes: str) -> None:
+        save_draft(settings.data_dir / "drafts", notes)
+
+    def run(notes: str) -> CoachResult:
+        return run_coach(
+            notes,
+            settings=settings,
+            rubrics=rubrics,
+            options=options,
+            model_factory=model_factory,
+            save_draft=keep_draft if engine is Engine.LLM else None,
+        )
+
+    return run
+
+
 def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
-    target, framework = Level(args.target), Framework(args.framework)
+    options = RunOptions(
+        target=Level(args.target),
+        framework=Framework(args.framework),
+        engine=Engine(args.engine) if args.engine else None,
+    )
+    coach = _coacher(settings, rubrics, options)
     if args.batch:
-        return _batch(Path(args.batch), target, framework, settings, rubrics, sys.stdout)
+        return _batch(Path(args.batch), coach, sys.stdout)
     if args.file is None:
         raise InputError("Give a notes file, or - to read standard input.")
     if args.file == "-":
@@ -88,9 +134,8 @@ def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
         )
     else:
         notes = read_notes_file(Path(args.file), max_chars=settings.max_notes_chars)
-    result = coach_offline(
-        notes, rubrics, target=target, framework=framework, max_chars=settings.max_notes_chars
-    )
+    result = coach(notes)
+    _say_engine(result)
     if args.format == "json":
         print(json.dumps(to_contract(result), ensure_ascii=False))
     else:
@@ -98,14 +143,14 @@ def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
     return 0
 
 
-def _batch(
-    path: Path,
-    target: Level,
-    framework: Framework,
-    settings: Settings,
-    rubrics: RubricSet,
-    out: TextIO,
-) -> int:
+def _say_engine(result: CoachResult) -> None:
+    """Tell the person on stderr which engine answered when it was not the one they might expect."""
+    for flag in result.flags:
+        if flag.code in ("offline_engine", "llm_fallback"):
+            print(f"storycoach: {flag.message}", file=sys.stderr)
+
+
+def _batch(path: Path, coach: Callable[[str], CoachResult], out: TextIO) -> int:
     """Coach one story a line; a bad line gets an error object and the batch goes on."""
     try:
         handle = path.open(encoding="utf-8", errors="replace")
@@ -122,11 +167,7 @@ def _batch(
                 if not isinstance(record, dict) or not isinstance(record.get("notes"), str):
                     raise InputError('each line must be an object with a string "notes"')
                 record_id = record.get("id", number)
-                result = coach_offline(
-                    record["notes"], rubrics, target=target, framework=framework,
-                    max_chars=settings.max_notes_chars,
-                )  # fmt: skip
-                row: dict[str, Any] = {"id": record_id, **to_contract(result)}
+                row: dict[str, Any] = {"id": record_id, **to_contract(coach(record["notes"]))}
             except (json.JSONDecodeError, CoachError) as exc:
                 failures += 1
                 message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)

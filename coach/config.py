@@ -4,25 +4,37 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+StructuredMethod = Literal["json_schema", "function_calling", "json_mode"]
 
 
 class Settings(BaseSettings):
     """Every tunable of Story Coach; nothing else reads `os.environ`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="STORYCOACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="STORYCOACH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
+    # --- notes and data -------------------------------------------------------------------------
     max_notes_chars: int = Field(
         default=40_000, ge=1, description="Longest notes accepted, in characters."
     )
     rubrics_dir: Path = Field(default=PROJECT_ROOT / "rubrics")
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts")
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / ".storycoach",
+        description="Where drafts, the model-answer cache and the story bank live.",
+    )
     seed_path: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "seed" / "000_9657d72ec2f14d4c.txt",
         description="The seed document whose case studies calibrate the coach.",
@@ -31,6 +43,56 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT.parent / "shared" / "eval" / "omars_story_bank.jsonl",
         description="Labelled stories the restructurer is measured on.",
     )
+
+    # --- the model (any OpenAI-compatible server) -----------------------------------------------
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "STORYCOACH_OPENAI_API_KEY"),
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "STORYCOACH_OPENAI_BASE_URL"),
+        description="OpenAI, Azure's OpenAI-compatible endpoint, vLLM, Ollama, llama.cpp...",
+    )
+    model: str = Field(default="gpt-4o-mini", description="Model name sent to the server.")
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    timeout_seconds: float = Field(default=60, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10, description="Retries after a failed call.")
+    retry_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry's wait.")
+    max_output_tokens: int = Field(default=1_500, ge=64)
+    max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = Field(
+        default="max_completion_tokens",
+        description="Name the server reads the output limit from (llama.cpp: max_tokens).",
+    )
+    structured_output: StructuredMethod = Field(
+        default="json_schema",
+        description="json_schema for OpenAI; function_calling for servers without it.",
+    )
+    system_messages: bool = Field(
+        default=True,
+        description="False folds instructions into the user turn (models that drop system).",
+    )
+    input_token_budget: int = Field(
+        default=12_000, ge=100, description="Largest prompt sent in one call, in tokens."
+    )
+    price_input_per_million: float = Field(default=0.15, ge=0, description="USD per 1M tokens.")
+    price_output_per_million: float = Field(default=0.60, ge=0, description="USD per 1M tokens.")
+    tiktoken_cache_dir: Path = Field(default=PROJECT_ROOT / ".cache" / "tiktoken")
+
+    @property
+    def llm_configured(self) -> bool:
+        """Whether a model is set up: a key, or a local server's base URL."""
+        return self.openai_api_key is not None or bool(self.openai_base_url)
+
+    @property
+    def model_label(self) -> str:
+        """A person-readable name of the configured model, never including the key."""
+        return f"{self.model} at {self.openai_base_url or 'api.openai.com'}"
+
+    @property
+    def cache_path(self) -> Path:
+        """The SQLite file that remembers model answers."""
+        return self.data_dir / "llm_cache.sqlite3"
 
 
 @lru_cache(maxsize=1)

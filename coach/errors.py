@@ -30,3 +30,11 @@ class PromptError(CoachError):
 
 class ConfigError(CoachError):
     """A setting is missing or invalid."""
+
+
+class BudgetError(CoachError):
+    """A request would exceed the configured token budget; nothing was sent."""
+
+
+class LlmError(CoachError):
+    """The model could not be reached or did not answer usably, after retries."""

@@ -390,6 +390,14 @@ def _compatible(before: Figure, after: Figure) -> bool:
     }
 
 
+def same_quantity(first: Figure, second: Figure) -> bool:
+    """Whether two figures state the same quantity ("850 ms" and "850ms", "$4.2M", "$4,200,000")."""
+    if first.value is None or second.value is None:
+        return first.text.lower() == second.text.lower()
+    scale = max(abs(first.value), abs(second.value), 1e-9)
+    return abs(first.value - second.value) / scale < 1e-6 and _compatible(first, second)
+
+
 def pair_changes(notes: str, figures: list[Figure]) -> list[Change]:
     """Before/after pairs among figures: "from X to Y", "Y (down from X)", "down 38% to Y"."""
     changes: list[Change] = []

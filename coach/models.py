@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,6 +104,9 @@ class StoryElement(_Frozen):
     verbatim: bool = True
     heading: str | None = Field(
         default=None, description="The notes' own heading this element stood under, if any."
+    )
+    sources: list[Excerpt] = Field(
+        default_factory=list, description="The words of the notes a rewritten element rests on."
     )
 
 
@@ -291,6 +295,40 @@ class Question(_Frozen):
     about: Excerpt | None = None
 
 
+class TokenUsage(_Frozen):
+    """Tokens a run spent, and what they cost."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    approximate: bool = Field(
+        default=False, description="True when a count came from a tokenizer guess, not the server."
+    )
+    cost_usd: float = 0.0
+
+
+class JudgeReport(_Frozen):
+    """The model judge's reading; "unclear" whenever its answer could not be trusted."""
+
+    level: Literal["L5", "L6", "L7", "unclear"]
+    signals: list[LevelSignal] = []
+    to_target: list[str] = []
+    note: str | None = None
+
+
+class LlmReport(_Frozen):
+    """What the model did in a run."""
+
+    model: str
+    calls: int
+    cached_calls: int
+    round_trips: int = Field(description="Sequential waits on the model (cached calls excluded).")
+    usage: TokenUsage
+    judge: JudgeReport
+    suggestions: list[str] = []
+    removed: list[str] = Field(default_factory=list, description="Claims the guard took out.")
+    repaired: bool = False
+
+
 class CoachResult(_Frozen):
     """Everything one coaching run produced."""
 
@@ -308,3 +346,4 @@ class CoachResult(_Frozen):
     questions: list[Question]
     flags: list[Flag]
     rubric_versions: dict[str, int]
+    llm: LlmReport | None = None

@@ -40,7 +40,14 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
     """The public JSON object of one run (field names are a contract: add, never rename)."""
     story = {
         section.value: [
-            {"text": e.text, "start": e.start, "end": e.end, "heading": e.heading}
+            {
+                "text": e.text,
+                "start": e.start,
+                "end": e.end,
+                "heading": e.heading,
+                "verbatim": e.verbatim,
+                "sources": [_span(s) for s in e.sources],
+            }
             for e in result.story.elements(section)
         ]
         for section in Section
@@ -132,6 +139,7 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
             {"code": f.code, "message": f.message, "evidence": [_span(e) for e in f.evidence]}
             for f in result.flags
         ],
+        "llm": result.llm.model_dump(mode="json") if result.llm else None,
         "word_count": result.word_count,
         "spoken_seconds": result.spoken_seconds,
         "notes_chars": result.notes_chars,

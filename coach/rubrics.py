@@ -392,6 +392,32 @@ class InjectionRubric(_Versioned):
     patterns: list[InjectionPattern] = Field(min_length=1)
 
 
+class ScopeClaim(_Strict):
+    """A group of scope or role claims that must be backed by the same group in the notes."""
+
+    message: str
+    phrases: list[str] = Field(min_length=1)
+
+    _validate = field_validator("phrases")(_check_phrases)
+
+
+class GuardRubric(_Versioned):
+    """What the nothing-invented guard checks besides figures."""
+
+    scope_claims: dict[str, ScopeClaim] = Field(min_length=1)
+    not_names: list[str]
+
+    @cached_property
+    def cue_book(self) -> CueBook[str]:
+        """Every claim group's phrases, keyed by group name."""
+        return CueBook([(name, 1.0, claim.phrases) for name, claim in self.scope_claims.items()])
+
+    @cached_property
+    def not_name_set(self) -> frozenset[str]:
+        """Ordinary words that may be capitalised, lower-cased."""
+        return frozenset(word.lower() for word in self.not_names)
+
+
 class OverallRubric(_Versioned):
     """How the overall score weighs the others."""
 
@@ -407,14 +433,20 @@ class RubricSet(_Strict):
     level: LevelRubric
     injection: InjectionRubric
     overall: OverallRubric
+    guard: GuardRubric
 
     @property
     def versions(self) -> dict[str, int]:
         """Rubric id -> version used."""
-        return {
-            r.id: r.version
-            for r in (self.star_plus, self.quantification, self.level, self.injection, self.overall)
-        }
+        rubrics = (
+            self.star_plus,
+            self.quantification,
+            self.level,
+            self.injection,
+            self.overall,
+            self.guard,
+        )
+        return {r.id: r.version for r in rubrics}
 
 
 _RubricT = TypeVar("_RubricT", bound=_Versioned)
@@ -471,4 +503,5 @@ def load_rubrics(directory: Path) -> RubricSet:
         level=load_rubric(directory, "level", LevelRubric),
         injection=load_rubric(directory, "injection", InjectionRubric),
         overall=load_rubric(directory, "overall", OverallRubric),
+        guard=load_rubric(directory, "guard", GuardRubric),
     )

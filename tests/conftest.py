@@ -18,6 +18,14 @@ STORY_BANK = SHARED / "eval" / "omars_story_bank.jsonl"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite tests/snapshots from the current prompts (then review the diff)",
+    )
+
+
 @pytest.fixture(scope="session")
 def rubrics() -> RubricSet:
     """The rubrics shipped in rubrics/."""
@@ -27,7 +35,7 @@ def rubrics() -> RubricSet:
 @pytest.fixture(autouse=True)
 def clean_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test reads settings afresh and no developer's .env leaks in."""
-    for name in ("STORYCOACH_MAX_NOTES_CHARS",):
+    for name in ("STORYCOACH_MAX_NOTES_CHARS", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(PROJECT_ROOT / "tests")
     get_settings.cache_clear()

@@ -167,3 +167,33 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["engine"] == "offline"
+
+
+def test_engine_choice_without_a_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes_file = tmp_path / "notes.txt"
+    notes_file.write_text(NOTES, encoding="utf-8")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    code, out, err = _run(["coach", str(notes_file), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["engine"] == "offline"
+    assert "offline engine" in err and "nothing left this machine" in err
+    code, out, err = _run(["coach", str(notes_file), "--engine", "llm"], capsys)
+    assert code == 2 and out == "" and "OPENAI_API_KEY" in err
+
+
+def test_offline_engine_chosen_with_a_model_configured_sends_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes_file = tmp_path / "notes.txt"
+    notes_file.write_text(NOTES, encoding="utf-8")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")
+    monkeypatch.setenv("STORYCOACH_DATA_DIR", str(tmp_path / "data"))
+    code, out, _ = _run(
+        ["coach", str(notes_file), "--engine", "offline", "--format", "json"], capsys
+    )
+    result = json.loads(out)
+    assert code == 0 and result["engine"] == "offline" and result["llm"] is None
+    assert not any(f["code"] == "offline_engine" for f in result["flags"])
+    assert not (tmp_path / "data").exists()

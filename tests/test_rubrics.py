@@ -9,6 +9,7 @@ import pytest
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
 from coach.rubrics import (
+    GuardRubric,
     InjectionRubric,
     LevelRubric,
     QuantificationRubric,
@@ -22,6 +23,7 @@ SCHEMAS = {
     "quantification": QuantificationRubric,
     "level": LevelRubric,
     "injection": InjectionRubric,
+    "guard": GuardRubric,
 }
 
 

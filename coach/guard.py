@@ -1,0 +1,145 @@
+"""The "nothing invented" guard: every figure, name and scope claim must be found in the notes.
+
+Deterministic and model-free: it compares what a model wrote with what the user wrote. Marked
+placeholders ([[like this]]) are exempt, since they say what is missing instead of inventing it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from coach.cues import tokenize
+from coach.figures import find_figures, same_quantity
+from coach.models import Figure
+from coach.rubrics import RubricSet
+
+PLACEHOLDER = re.compile(r"\[\[[^\[\]]{1,200}\]\]")
+_NAME = re.compile(r"\b[A-Za-z][\w./+-]*[A-Za-z0-9]|\b[A-Z]\b")
+_SPACE = re.compile(r"\s+")
+_QUOTE_TRIM = " \t\r\n\"'“”‘’«»…."
+
+ViolationKind = Literal["quote", "figure", "name", "scope"]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One unsupported piece of a model's answer."""
+
+    kind: ViolationKind
+    text: str
+    message: str
+
+    def describe(self) -> str:
+        """One line for the repair prompt and the user."""
+        return f"\u201c{self.text}\u201d: {self.message}"
+
+
+class SourceFacts:
+    """What the notes support: their figures, words and scope claims."""
+
+    def __init__(self, notes: str, rubrics: RubricSet) -> None:
+        self.notes = notes
+        self.rubrics = rubrics
+        quant = rubrics.quantification
+        self.figures = find_figures(
+            notes,
+            0,
+            len(notes),
+            count_nouns=quant.count_noun_set,
+            not_figure_after=quant.not_figure_after_set,
+        )
+        tokens = tokenize(notes)
+        self.words = frozenset(tokens.words)
+        self.lowered = _SPACE.sub(" ", notes.lower())
+        self.claims = claims_in(notes, rubrics)
+
+    def supports_figure(self, figure: Figure) -> bool:
+        """Whether the notes give this figure (the same quantity, however it is written)."""
+        if figure.value is None:
+            return _SPACE.sub(" ", figure.text.lower()) in self.lowered
+        return any(same_quantity(figure, known) for known in self.figures)
+
+
+def locate_quote(notes: str, quote: str) -> tuple[int, int] | None:
+    """Where a quote stands in the notes: verbatim, allowing only differences in white space."""
+    wanted = quote.strip(_QUOTE_TRIM)
+    if not wanted:
+        return None
+    at = notes.find(wanted)
+    if at != -1:
+        return at, at + len(wanted)
+    # The model may reflow lines or collapse spaces; nothing else may differ.
+    pattern = r"\s+".join(re.escape(part) for part in wanted.split())
+    found = re.search(pattern, notes)
+    return (found.start(), found.end()) if found else None
+
+
+def claims_in(text: str, rubrics: RubricSet) -> frozenset[str]:
+    """The scope-claim groups a text makes (leadership, org-wide, multi-team...)."""
+    return frozenset(hit.key for hit in rubrics.guard.cue_book.find(tokenize(text)))
+
+
+def check_text(text: str, facts: SourceFacts, quoted: str | None = None) -> list[Violation]:
+    """Every figure, name and scope claim in `text` that the notes do not support.
+
+    Figures and names may come from anywhere in the notes. Scope and role claims must come from
+    `quoted`, the words the sentence says it rests on, when given: "helped" quoted does not make
+    "led" true even if the notes say "led" elsewhere.
+    """
+    bare = PLACEHOLDER.sub(" ", text)
+    rubrics = facts.rubrics
+    quant = rubrics.quantification
+    violations: list[Violation] = []
+    for figure in find_figures(
+        bare,
+        0,
+        len(bare),
+        count_nouns=quant.count_noun_set,
+        not_figure_after=quant.not_figure_after_set,
+    ):
+        if not facts.supports_figure(figure):
+            violations.append(Violation("figure", figure.text, "this figure is not in your notes"))
+    for match in _NAME.finditer(bare):
+        word = match.group()
+        if _looks_like_name(bare, match.start(), word) and not _known(word, facts):
+            violations.append(Violation("name", word, "this name is not in your notes"))
+    supported = facts.claims if quoted is None else claims_in(quoted, rubrics)
+    for hit in rubrics.guard.cue_book.find(tokenize(bare)):
+        if hit.key not in supported:
+            claim = rubrics.guard.scope_claims[hit.key]
+            violations.append(Violation("scope", bare[hit.start : hit.end], claim.message))
+    return _unique(violations)
+
+
+def _looks_like_name(text: str, at: int, word: str) -> bool:
+    """CamelCase, ALL-CAPS or digit-bearing words anywhere; capitalised words mid-sentence."""
+    if word.isdigit():
+        return False
+    inner = word[1:]
+    if any(ch.isupper() for ch in inner) or (any(ch.isdigit() for ch in word)):
+        return True
+    if not word[0].isupper():
+        return False
+    before = text[:at].rstrip()
+    return bool(before) and before[-1] not in ".!?:;\n-•*(\"'“"
+
+
+def _known(word: str, facts: SourceFacts) -> bool:
+    lowered = word.lower().strip(".")
+    if lowered in facts.rubrics.guard.not_name_set or lowered in facts.words:
+        return True
+    # "GitHub Actions" in the story and "github actions" in the notes, or a plural.
+    return lowered in facts.lowered or lowered.rstrip("s") in facts.words
+
+
+def _unique(violations: list[Violation]) -> list[Violation]:
+    seen: set[tuple[str, str]] = set()
+    unique: list[Violation] = []
+    for violation in violations:
+        key = (violation.kind, violation.text.lower())
+        if key not in seen:
+            seen.add(key)
+            unique.append(violation)
+    return unique

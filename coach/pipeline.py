@@ -1,0 +1,478 @@
+"""The coaching run: the offline engine, or a model that restructures, judges and coaches, guarded.
+
+With a model: (1) the notes are checked and saved, (2) the model restructures them into STAR+
+sentences that each quote the notes, (3) the guard checks every figure, name and scope claim
+against the notes, sends a failing answer back once and removes what still fails, (4) the grader
+scores the notes as the model placed them, and (5) the judge and the coach run in parallel. Two
+sequential round trips when nothing needs repair. Any model failure falls back to the offline
+engine with a visible notice; the notes were saved before the first call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from langchain_core.language_models import BaseChatModel
+
+from coach.caller import ModelCaller, Sleep
+from coach.config import Settings
+from coach.engine import check_notes, coach_offline
+from coach.errors import ConfigError, LlmError
+from coach.grader import grade
+from coach.guard import SourceFacts, Violation, check_text, locate_quote
+from coach.injection import find_injections, mask
+from coach.llm_answers import CoachingAdvice, DraftSentence, DraftStory, JudgeVerdict
+from coach.models import (
+    CoachResult,
+    Engine,
+    Excerpt,
+    Flag,
+    Framework,
+    JudgeReport,
+    Level,
+    LevelSignal,
+    LlmReport,
+    Placeholder,
+    Question,
+    Section,
+    StarStory,
+    StoryElement,
+    TokenUsage,
+)
+from coach.placement import PlacedUnit
+from coach.prompts import boundary_for, level_rubric_text, load_prompt, star_rubric_text
+from coach.restructurer import restructure, to_psi
+from coach.rubrics import RubricSet
+from coach.structure import spoken_seconds
+
+Progress = Callable[[str], None]
+
+_FRAMEWORK_NOTE = {
+    Framework.STAR: "Use every STAR+ section the notes support.",
+    Framework.PSI: (
+        "The story will be told as Problem (Situation, Task), Solution (Action, Trade-offs) and "
+        "Impact (Result and the rest), aiming at a 25/50/25 balance."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What the user chose for one run."""
+
+    target: Level = Level.L6
+    framework: Framework = Framework.STAR
+    engine: Engine | None = None  # None: the model when one is configured, else offline
+
+
+def _quiet(_: str) -> None:
+    """Progress callback that reports nothing."""
+
+
+def chosen_engine(settings: Settings, options: RunOptions) -> Engine:
+    """The engine a run will use."""
+    if options.engine is not None:
+        return options.engine
+    return Engine.LLM if settings.llm_configured else Engine.OFFLINE
+
+
+def run_coach(
+    notes: str,
+    *,
+    settings: Settings,
+    rubrics: RubricSet,
+    options: RunOptions,
+    model_factory: Callable[[], BaseChatModel] | None = None,
+    save_draft: Callable[[str], None] | None = None,
+    progress: Progress = _quiet,
+    sleep: Sleep = time.sleep,
+) -> CoachResult:
+    """Coach notes with the chosen engine; a failing model falls back to the offline engine."""
+    check_notes(notes, settings.max_notes_chars)
+    if save_draft is not None:
+        save_draft(notes)  # before any model call, so a failure loses nothing
+    engine = chosen_engine(settings, options)
+    if engine is Engine.OFFLINE:
+        progress("Placing your sentences and grading them (offline)")
+        result = _offline(notes, settings, rubrics, options)
+        if options.engine is None:
+            return _with_flag(
+                result,
+                Flag(
+                    code="offline_engine",
+                    message="No model is configured, so the offline engine placed your own "
+                    "sentences; nothing left this machine.",
+                ),
+            )
+        return result
+    if model_factory is None:
+        raise ConfigError("The model engine was chosen but no model is configured.")
+    try:
+        return _coach_with_model(
+            notes, model_factory(), settings, rubrics, options, progress, sleep
+        )
+    except LlmError as exc:
+        progress("The model failed; the offline engine is answering")
+        return _with_flag(
+            _offline(notes, settings, rubrics, options),
+            Flag(
+                code="llm_fallback",
+                message=f"{exc} The offline engine answered instead; your notes are saved.",
+            ),
+        )
+
+
+def _offline(
+    notes: str, settings: Settings, rubrics: RubricSet, options: RunOptions
+) -> CoachResult:
+    return coach_offline(
+        notes,
+        rubrics,
+        target=options.target,
+        framework=options.framework,
+        max_chars=settings.max_notes_chars,
+    )
+
+
+def _with_flag(result: CoachResult, flag: Flag) -> CoachResult:
+    return result.model_copy(update={"flags": [flag, *result.flags]})
+
+
+@dataclass(frozen=True, slots=True)
+class _Renderer:
+    """Render prompt files for one run: same delimiter, same system-message handling."""
+
+    settings: Settings
+    boundary: str
+
+    def __call__(self, name: str, values: dict[str, str]) -> list[tuple[str, str]]:
+        prompt = load_prompt(self.settings.prompts_dir, name)
+        return list(
+            prompt.render(
+                {**values, "boundary": self.boundary},
+                system_messages=self.settings.system_messages,
+            )
+        )
+
+
+@dataclass
+class _Review:
+    """A model's story after the guard: kept sentences with their spans, and what was wrong."""
+
+    kept: list[tuple[Section, DraftSentence, list[tuple[int, int]]]] = field(default_factory=list)
+    violations: list[tuple[str, Violation]] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.violations
+
+
+def review_story(draft: DraftStory, notes: str, facts: SourceFacts) -> _Review:
+    """Check each sentence: verbatim quotes; figures, names and scope found in the notes."""
+    review = _Review()
+    for section, sentence in draft.sentences():
+        spans: list[tuple[int, int]] = []
+        problems: list[Violation] = []
+        for quote in sentence.quotes:
+            span = locate_quote(notes, quote)
+            if span is None:
+                problems.append(Violation("quote", quote, "these words are not in your notes"))
+            else:
+                spans.append(span)
+        quoted = " ".join(notes[start:end] for start, end in spans)
+        problems += check_text(sentence.text, facts, quoted if spans else None)
+        if not spans:
+            problems.append(
+                Violation("quote", sentence.text, "this sentence does not rest on your notes")
+            )
+        if problems:
+            review.violations += [(sentence.text, problem) for problem in problems]
+        else:
+            review.kept.append((section, sentence, sorted(spans)))
+    return review
+
+
+def _story_text(review: _Review) -> str:
+    return "\n".join(f"{section.value}: {sentence.text}" for section, sentence, _ in review.kept)
+
+
+def _draft_text(draft: DraftStory) -> str:
+    return "\n".join(f"{section.value}: {s.text}" for section, s in draft.sentences())
+
+
+def _coach_with_model(
+    notes: str,
+    model: BaseChatModel,
+    settings: Settings,
+    rubrics: RubricSet,
+    options: RunOptions,
+    progress: Progress,
+    sleep: Sleep,
+) -> CoachResult:
+    caller = ModelCaller(model, settings, sleep)
+    injections = find_injections(notes, rubrics.injection)
+    # The model never sees injected instructions: they are blanked, keeping every span.
+    clean = mask(notes, injections)
+    render = _Renderer(settings, boundary_for(clean))
+
+    progress(f"Restructuring with {settings.model_label}")
+    draft = caller.ask(
+        render(
+            "restructure",
+            {
+                "rubric": star_rubric_text(rubrics.star_plus),
+                "framework": _FRAMEWORK_NOTE[options.framework],
+                "target": options.target.value,
+                "notes": clean,
+            },
+        ),
+        DraftStory,
+        "restructure",
+    )
+    round_trips = 1 if caller.usage.cached_calls < caller.usage.calls else 0
+
+    progress("Checking every figure, name and claim against your notes")
+    facts = SourceFacts(clean, rubrics)
+    review = review_story(draft, clean, facts)
+    repaired = False
+    if not review.clean:
+        progress("Sending unsupported claims back to the model once")
+        before = caller.usage.cached_calls
+        draft = caller.ask(
+            render(
+                "repair",
+                {
+                    "violations": "\n".join(
+                        f"- {sentence} -> {v.describe()}" for sentence, v in review.violations
+                    ),
+                    "story": _draft_text(draft),
+                    "notes": clean,
+                },
+            ),
+            DraftStory,
+            "repair",
+        )
+        repaired = True
+        round_trips += 0 if caller.usage.cached_calls > before else 1
+        review = review_story(draft, clean, facts)
+
+    progress("Grading the story")
+    base = restructure(clean, rubrics.star_plus, rubrics.quantification)
+    placed = _place(base.units, review)
+    graded = grade(clean, placed, rubrics, options.target, options.framework, tokens=base.tokens)
+
+    progress("Judging the level and preparing questions")
+    story_text = _story_text(review)
+    before_parallel = caller.usage.calls - caller.usage.cached_calls
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        judged = pool.submit(_judge, caller, render, rubrics, options, story_text, clean, facts)
+        coached = pool.submit(
+            _coaching, caller, render, options, story_text, graded.questions,
+            graded.level.to_target, facts,
+        )  # fmt: skip
+        judge, judge_flags = judged.result()
+        questions, suggestions, coach_flags = coached.result()
+    if caller.usage.calls - caller.usage.cached_calls > before_parallel:
+        round_trips += 1
+
+    story = _star_story(clean, review, draft, rubrics)
+    removed = [f"{sentence} ({v.describe()})" for sentence, v in review.violations]
+    flags = [
+        *injections,
+        *[
+            Flag(
+                code="unsupported_claim",
+                message=f"Removed from the story because your notes do not support it: {r}",
+            )
+            for r in removed
+        ],
+        *judge_flags,
+        *coach_flags,
+        *graded.flags,
+    ]
+    usage = caller.usage
+    return CoachResult(
+        engine=Engine.LLM,
+        framework=options.framework,
+        target=options.target,
+        notes_chars=len(notes),
+        word_count=graded.words,
+        spoken_seconds=spoken_seconds(graded.words, rubrics.star_plus),
+        story=story,
+        psi=to_psi(story, rubrics.star_plus) if options.framework is Framework.PSI else None,
+        metrics=graded.metrics,
+        scores=graded.scores,
+        level=graded.level,
+        questions=questions,
+        flags=flags,
+        rubric_versions=rubrics.versions,
+        llm=LlmReport(
+            model=settings.model_label,
+            calls=usage.calls,
+            cached_calls=usage.cached_calls,
+            round_trips=round_trips,
+            usage=TokenUsage(
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                approximate=usage.approximate,
+                cost_usd=round(
+                    usage.cost_usd(
+                        settings.price_input_per_million, settings.price_output_per_million
+                    ),
+                    6,
+                ),
+            ),
+            judge=judge,
+            suggestions=suggestions,
+            removed=removed,
+            repaired=repaired,
+        ),
+    )
+
+
+def _place(units: Sequence[PlacedUnit], review: _Review) -> list[PlacedUnit]:
+    """The offline placement, with each sentence the model quoted moved to the model's section."""
+    placed: list[PlacedUnit] = []
+    for unit in units:
+        section = unit.section
+        for model_section, _, spans in review.kept:
+            if any(start < unit.end and unit.start < end for start, end in spans):
+                section = model_section
+                break
+        placed.append(
+            PlacedUnit(unit.start, unit.end, unit.sentence, section, unit.heading, unit.measured)
+        )
+    return placed
+
+
+def _star_story(notes: str, review: _Review, draft: DraftStory, rubrics: RubricSet) -> StarStory:
+    sections: dict[Section, list[StoryElement]] = {section: [] for section in Section}
+    for section, sentence, spans in review.kept:
+        sources = [Excerpt.of(notes, start, end) for start, end in spans]
+        sections[section].append(
+            StoryElement(
+                text=sentence.text,
+                start=spans[0][0],
+                end=spans[0][1],
+                verbatim=False,
+                sources=sources,
+            )
+        )
+    gaps = {gap.section: gap.question for gap in draft.gaps}
+    placeholders = [
+        Placeholder(
+            section=section,
+            slot=f"section.{section.value}",
+            text=f"[[{gaps[section]}]]"
+            if section in gaps
+            else rubrics.star_plus.sections[section].placeholder,
+        )
+        for section in Section
+        if not sections[section]
+    ]
+    return StarStory(sections=sections, placeholders=placeholders)
+
+
+def _judge(
+    caller: ModelCaller,
+    render: _Renderer,
+    rubrics: RubricSet,
+    options: RunOptions,
+    story_text: str,
+    notes: str,
+    facts: SourceFacts,
+) -> tuple[JudgeReport, list[Flag]]:
+    """The model judge's verdict, failing closed: anything unreadable or unquoted is "unclear"."""
+    try:
+        verdict = caller.ask(
+            render(
+                "judge",
+                {
+                    "rubric": level_rubric_text(rubrics.level),
+                    "target": options.target.value,
+                    "story": story_text,
+                    "notes": notes,
+                },
+            ),
+            JudgeVerdict,
+            "judge",
+        )
+    except LlmError as exc:
+        return _unclear(str(exc)), [Flag(code="judge_unclear", message=str(exc))]
+    signals: list[LevelSignal] = []
+    unsupported = 0
+    for signal in verdict.signals:
+        span = locate_quote(notes, signal.quote)
+        dimension = rubrics.level.dimensions.get(signal.dimension)
+        if span is None or dimension is None:
+            unsupported += 1
+            continue
+        level = Level(signal.level)
+        signals.append(
+            LevelSignal(
+                dimension=signal.dimension,
+                level=level,
+                points=rubrics.level.points[level],
+                evidence=[Excerpt.of(notes, *span)],
+                rubric=(dimension.L7 if level is Level.L7 else dimension.L6).descriptor,
+            )
+        )
+    advice = [a for a in verdict.to_target if not check_text(a, facts)]
+    if verdict.level == "unclear" or not signals:
+        note = "The judge could not tie its reading to your notes."
+        return _unclear(note, advice), [Flag(code="judge_unclear", message=note)]
+    flags = []
+    if unsupported:
+        flags.append(
+            Flag(
+                code="judge_unsupported_evidence",
+                message=f"{unsupported} judge signal(s) quoted words not in your notes; "
+                "they were dropped.",
+            )
+        )
+    return JudgeReport(level=verdict.level, signals=signals, to_target=advice), flags
+
+
+def _unclear(note: str, advice: list[str] | None = None) -> JudgeReport:
+    return JudgeReport(level="unclear", to_target=advice or [], note=note)
+
+
+def _coaching(
+    caller: ModelCaller,
+    render: _Renderer,
+    options: RunOptions,
+    story_text: str,
+    questions: list[Question],
+    to_target: list[str],
+    facts: SourceFacts,
+) -> tuple[list[Question], list[str], list[Flag]]:
+    """Questions reworded for this story (same slots, same ranking) and specific suggestions."""
+    if not questions:
+        return questions, [], []
+    try:
+        advice = caller.ask(
+            render(
+                "coaching",
+                {
+                    "target": options.target.value,
+                    "findings": "\n".join(f"- {t}" for t in to_target) or "- none",
+                    "questions": "\n".join(f"- {q.slot}: {q.question}" for q in questions),
+                    "story": story_text,
+                },
+            ),
+            CoachingAdvice,
+            "coaching",
+        )
+    except LlmError as exc:
+        return questions, [], [Flag(code="coaching_unavailable", message=str(exc))]
+    reworded = {
+        q.slot: q.question
+        for q in advice.questions
+        if q.question.strip() and not check_text(q.question, facts)
+    }
+    kept = [q.model_copy(update={"question": reworded.get(q.slot, q.question)}) for q in questions]
+    suggestions = [s for s in advice.suggestions if s.strip() and not check_text(s, facts)]
+    return kept, suggestions, []

@@ -1,0 +1,88 @@
+"""The nothing-invented guard: figures, names, scope and role claims, verbatim quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.guard import SourceFacts, check_text, locate_quote
+from coach.rubrics import RubricSet
+
+NOTES = (
+    "We cut p99 from 850ms to 620ms on the checkout service over two weeks. I helped the "
+    "payments team move to Kafka. Costs fell by $4.2M a year, about 12% of spend."
+)
+
+
+def _kinds(text: str, rubrics: RubricSet, quoted: str | None = None) -> list[tuple[str, str]]:
+    return [(v.kind, v.text) for v in check_text(text, SourceFacts(NOTES, rubrics), quoted)]
+
+
+@pytest.mark.parametrize(
+    "faithful",
+    [
+        "I cut p99 from 850 ms to 620ms on the checkout service.",
+        "Costs fell by $4,200,000 a year.",
+        "I helped the payments team move to Kafka.",
+        "p99 went from 850ms to 620ms over [[the measurement window]].",
+        "Over two weeks, checkout p99 fell to 620ms.",
+    ],
+)
+def test_faithful_sentences_pass(faithful: str, rubrics: RubricSet) -> None:
+    assert _kinds(faithful, rubrics) == []
+
+
+@pytest.mark.parametrize(
+    ("invented", "expected"),
+    [
+        ("I cut p99 by 27%.", [("figure", "27%")]),
+        ("Costs fell by $5M a year.", [("figure", "$5M a year")]),
+        ("I moved 14 services to Kafka.", [("figure", "14 services")]),
+        ("I worked with the CTO on DynamoDB.", [("name", "CTO"), ("name", "DynamoDB")]),
+        ("The change rolled out company-wide.", [("scope", "company-wide")]),
+        ("I moved three teams to Kafka.", [("figure", "three teams")]),
+    ],
+)
+def test_invented_facts_are_caught(
+    invented: str, expected: list[tuple[str, str]], rubrics: RubricSet
+) -> None:
+    found = _kinds(invented, rubrics)
+    for item in expected:
+        assert item in found, found
+
+
+@pytest.mark.parametrize(
+    ("story", "quoted"),
+    [
+        ("I led the payments team's move to Kafka.", "I helped the payments team move to Kafka"),
+        ("I drove the move across several teams.", "I helped the payments team move to Kafka"),
+        ("I mentored the payments team.", "I helped the payments team"),
+    ],
+)
+def test_verb_and_scope_inflation_against_the_quoted_words(
+    story: str, quoted: str, rubrics: RubricSet
+) -> None:
+    assert any(kind == "scope" for kind, _ in _kinds(story, rubrics, quoted))
+
+
+def test_a_claim_the_quote_makes_is_allowed(rubrics: RubricSet) -> None:
+    notes = "I led the migration of billing to Postgres."
+    facts = SourceFacts(notes, rubrics)
+    assert check_text("I led the billing migration to Postgres.", facts, notes) == []
+
+
+@pytest.mark.parametrize(
+    ("quote", "found"),
+    [
+        ("I helped the payments team", True),
+        ("  I helped the\n payments   team  ", True),
+        ("“cut p99 from 850ms to 620ms”", True),
+        ("I helped the Payments team", False),
+        ("I led the payments team", False),
+        ("", False),
+    ],
+)
+def test_quotes_must_be_verbatim_up_to_white_space(quote: str, found: bool) -> None:
+    span = locate_quote(NOTES, quote)
+    assert (span is not None) is found
+    if span:
+        assert " ".join(NOTES[span[0] : span[1]].split()) == " ".join(quote.strip(" “”").split())
