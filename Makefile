@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The llama.cpp server for the end-to-end test lives in its own venv: it compiles for minutes.
+LLAMA_VENV := .venv-llama
+LLAMA_STAMP := $(LLAMA_VENV)/.installed
 
-.PHONY: run test lint typecheck contracts pytest bench calibrate clean
+.PHONY: run test lint typecheck contracts pytest e2e browser bench calibrate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +15,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+$(LLAMA_STAMP): scripts/llama-venv
+	scripts/llama-venv
+
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
-test: lint typecheck contracts pytest
+test: lint typecheck contracts pytest e2e browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,7 +34,16 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not llamacpp and not browser"
+
+# The real openai client path against a real OpenAI-compatible server on 127.0.0.1.
+e2e: $(STAMP) $(LLAMA_STAMP)
+	STORYCOACH_LLAMA_VENV=$(CURDIR)/$(LLAMA_VENV) $(BIN)/pytest -q -m llamacpp
+
+# The app in headless Chromium (Debian's package; Playwright drives it, downloads no browser).
+browser: $(STAMP)
+	scripts/browser-deps
+	$(BIN)/pytest -q -m browser
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -1,19 +1,29 @@
-"""Story Coach in the browser: paste notes, press Coach, read the story, scores and questions.
+"""Story Coach in the browser: paste notes, coach, answer the questions, coach again.
 
-This file only holds widgets, session state and rendering; everything else is in `coach/`.
+Widgets, session state and rendering only: every decision lives in `coach/` (the workspace runs
+the pipeline, the bank keeps stories and versions, export renders downloads).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-from coach import engine
+from coach.bank import LEADERSHIP_PRINCIPLES, StoryBank, StoryDetail, VersionRecord
 from coach.config import get_settings
 from coach.errors import CoachError
-from coach.models import SECTION_TITLES, CoachResult, Framework, Level, PsiSection, Score, Section
+from coach.export import case_study_markdown, spoken_text_with_time, spoken_version, story_json
+from coach.highlight import highlighted_markdown
+from coach.history import AnsweredQuestion, compare
+from coach.models import SECTION_TITLES, CoachResult, Engine, Framework, Level, PsiSection, Score
+from coach.pipeline import RunOptions
 from coach.reading import decode_notes
+from coach.redaction import RedactionList
 from coach.report import markdown_escape
 from coach.rubrics import load_rubrics
+from coach.workspace import Workspace, mask_key
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
 _PSI_TITLES = {
@@ -21,32 +31,85 @@ _PSI_TITLES = {
     PsiSection.SOLUTION: "Solution",
     PsiSection.IMPACT: "Impact",
 }
+_SCORE_LABELS = {
+    "overall": "Overall",
+    "quantification": "Quantification",
+    "structure": "Structure",
+    "level_fit": "Level fit",
+}
+
+
+@st.cache_resource
+def _workspace(data_dir: str, database_url: str | None) -> Workspace:
+    """One workspace per bank and process (the bank and the model are shared by sessions)."""
+    settings = get_settings()
+    return Workspace(
+        settings, load_rubrics(settings.rubrics_dir), StoryBank.from_settings(settings)
+    )
+
+
+def workspace() -> Workspace:
+    """The process's workspace for the configured bank."""
+    settings = get_settings()
+    return _workspace(str(settings.data_dir), settings.database_url)
 
 
 def setup_state() -> None:
     """Create every session key the page uses, once."""
-    defaults: dict[str, object] = {"notes": "", "result": None, "error": None}
+    defaults: dict[str, Any] = {
+        "story_id": None,
+        "notes": "",
+        "error": None,
+        "notice": None,
+        "version": None,
+        "confirm_delete": False,
+        "companies": "",
+        "products": "",
+        "people": "",
+    }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
 
 
-def _run_coach() -> None:
-    # Read the choices from session state, not from button args: args are the previous run's.
-    target = Level(st.session_state.target)
-    framework = _FRAMEWORKS[st.session_state.framework]
-    settings = get_settings()
-    st.session_state.error = None
-    try:
-        st.session_state.result = engine.coach_offline(
-            st.session_state.notes,
-            load_rubrics(settings.rubrics_dir),
-            target=target,
-            framework=framework,
-            max_chars=settings.max_notes_chars,
-        )
-    except CoachError as exc:
-        st.session_state.result = None
-        st.session_state.error = str(exc)
+# --- actions (callbacks) ---------------------------------------------------------------------
+
+
+def _open_story(story_id: int) -> None:
+    story = workspace().bank.get_story(story_id)
+    st.session_state.story_id = story.id
+    st.session_state.notes = story.draft
+    st.session_state.version = story.versions[-1].number if story.versions else None
+    st.session_state.target = story.target.value
+    st.session_state.framework = next(k for k, v in _FRAMEWORKS.items() if v is story.framework)
+    st.session_state.title_edit = story.title
+    st.session_state.tags_edit = list(story.tags)
+    st.session_state.confirm_delete = False
+
+
+def _current_story() -> StoryDetail:
+    if st.session_state.story_id is None:
+        summaries = workspace().bank.list_stories()
+        if summaries:
+            _open_story(summaries[0].id)
+        else:
+            created = workspace().bank.create_story("My first story")
+            _open_story(created.id)
+    return workspace().bank.get_story(st.session_state.story_id)
+
+
+def _pick_story() -> None:
+    _open_story(st.session_state.story_picker)
+
+
+def _new_story() -> None:
+    created = workspace().bank.create_story(f"Story {len(workspace().bank.list_stories()) + 1}")
+    _open_story(created.id)
+
+
+def _save_draft() -> None:
+    # Saved as the user types (on every edit Streamlit reports), long before any model call.
+    if st.session_state.story_id is not None:
+        workspace().bank.save_draft(st.session_state.story_id, st.session_state.notes)
 
 
 def _load_upload() -> None:
@@ -57,105 +120,114 @@ def _load_upload() -> None:
         st.session_state.notes = decode_notes(
             upload.getvalue(), source=upload.name, max_chars=get_settings().max_notes_chars
         )
+        _save_draft()
     except CoachError as exc:
         st.session_state.error = str(exc)
 
 
-def _show_score(score: Score, label: str) -> None:
-    st.metric(label, f"{score.value}/100")
-    with st.expander(f"Why {score.value}?"):
-        for part in score.components:
-            st.markdown(
-                f"**{part.name.replace('_', ' ')}** {part.points:g}/{part.max_points:g}: "
-                f"{markdown_escape(part.reason)}  \n_{markdown_escape(part.rubric)}_"
-            )
+def _rename() -> None:
+    try:
+        workspace().bank.rename(st.session_state.story_id, st.session_state.title_edit)
+    except CoachError as exc:
+        st.session_state.error = str(exc)
 
 
-def _show_story(result: CoachResult) -> None:
-    if result.framework is Framework.PSI and result.psi is not None:
-        for psi_section, elements in result.psi.sections.items():
-            share, aim = result.psi.shares[psi_section], result.psi.target_shares[psi_section]
-            st.subheader(f"{_PSI_TITLES[psi_section]} · {share:.0%} of words (aim {aim:.0%})")
-            for element in elements:
-                st.markdown(f"- {markdown_escape(element.text)}")
+def _retag() -> None:
+    workspace().bank.set_tags(st.session_state.story_id, st.session_state.tags_edit)
+
+
+def _delete() -> None:
+    if not st.session_state.confirm_delete:
+        st.session_state.confirm_delete = True
         return
-    gaps = {p.section: p for p in result.story.placeholders}
-    for section in Section:
-        st.subheader(SECTION_TITLES[section])
-        elements = result.story.elements(section)
-        for element in elements:
-            st.markdown(f"- {markdown_escape(element.text)}")
-            st.caption(f"from your notes, characters {element.start}-{element.end}")
-        if not elements and section in gaps:
-            st.info(gaps[section].text)
+    workspace().bank.delete_story(st.session_state.story_id)
+    st.session_state.story_id = None
+    st.session_state.confirm_delete = False
 
 
-def _show_results(result: CoachResult) -> None:
-    for flag in result.flags:
-        st.warning(f"{flag.message}")
-    scores = result.scores
-    columns = st.columns(4)
-    for column, (score, label) in zip(
-        columns,
-        [
-            (scores.overall, "Overall"),
-            (scores.quantification, "Quantification"),
-            (scores.structure, "Structure"),
-            (scores.level_fit, "Level fit"),
-        ],
-        strict=True,
-    ):
-        with column:
-            _show_score(score, label)
-    story, metrics, level, questions = st.tabs(["Story", "Metrics", "Level", "Questions"])
-    with story:
-        _show_story(result)
-    with metrics:
-        if result.metrics:
-            st.dataframe(
-                [
-                    {
-                        "figure": m.text,
-                        "kind": m.kind.value,
-                        "section": m.section.value if m.section else "",
-                        "baseline": m.baseline,
-                        "time window": m.time_window,
-                        "method": m.method,
-                        "confidence": m.confidence,
-                        "attribution": m.attribution,
-                    }
-                    for m in result.metrics
-                ],
-                hide_index=True,
-            )
-        else:
-            st.info("No figures found in the notes yet.")
-    with level:
-        st.markdown(
-            f"Reads **{result.level.estimate.value}** · target **{result.level.target.value}**"
-        )
-        for signal in result.level.signals:
-            quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)
-            st.markdown(
-                f"- **{signal.dimension.replace('_', ' ')}**: {signal.level.value}"
-                + (f" — {quoted}" if quoted else "")
-            )
-        for advice in result.level.to_target:
-            st.markdown(f"- {markdown_escape(advice)}")
-    with questions:
-        for number, question in enumerate(result.questions, start=1):
-            st.markdown(f"{number}. {markdown_escape(question.question)} _(+{question.gain:g})_")
+def _use_revision() -> None:
+    st.session_state.notes = st.session_state.revision
+    _save_draft()
 
 
-def main() -> None:
-    """Draw the page."""
-    st.set_page_config(page_title="Story Coach", layout="wide")
-    setup_state()
-    st.title("Story Coach")
-    st.caption("Offline engine: your notes stay on this machine.")
+def _answers(version: VersionRecord | None) -> list[AnsweredQuestion]:
+    if version is None:
+        return []
+    return [
+        AnsweredQuestion(q.question, st.session_state.get(f"answer_{i}", ""), q.slot, q.section)
+        for i, q in enumerate(version.result.questions)
+        if st.session_state.get(f"answer_{i}", "").strip()
+    ]
+
+
+def _names() -> RedactionList:
+    return RedactionList.parse(
+        st.session_state.companies, st.session_state.products, st.session_state.people
+    )
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def _sidebar(story: StoryDetail) -> RunOptions:
+    ws = workspace()
     with st.sidebar:
+        st.header("Story bank")
+        summaries = ws.bank.list_stories()
+        st.selectbox(
+            "Story",
+            [s.id for s in summaries],
+            index=[s.id for s in summaries].index(story.id),
+            format_func=lambda i: next(s.title for s in summaries if s.id == i),
+            key="story_picker",
+            on_change=_pick_story,
+        )
+        st.button("New story", on_click=_new_story)
+        st.text_input("Title", key="title_edit", on_change=_rename)
+        st.multiselect(
+            "Leadership Principles", LEADERSHIP_PRINCIPLES, key="tags_edit", on_change=_retag
+        )
+        label = (
+            "Confirm: delete this story and its versions"
+            if st.session_state.confirm_delete
+            else "Delete story"
+        )
+        st.button(label, on_click=_delete)
+
+        st.header("Coaching")
         st.radio("Target level", [Level.L6.value, Level.L7.value], key="target")
         st.radio("Framework", list(_FRAMEWORKS), key="framework")
+        choices = ws.engine_choices()
+        engine_label = st.radio("Engine", [c.label for c in choices], key="engine")
+        engine = next(c.engine for c in choices if c.label == engine_label)
+        if len(choices) == 1:
+            st.caption("No model is configured (OPENAI_API_KEY or OPENAI_BASE_URL): offline only.")
+        st.header("What leaves the machine")
+        if engine is Engine.OFFLINE:
+            st.caption("Nothing: the offline engine runs here.")
+        else:
+            key = mask_key(ws.settings)
+            st.caption(
+                f"Your notes go to {ws.settings.model_label}"
+                + (f" (key {key})" if key else "")
+                + ", with these words replaced by placeholders; e-mail addresses and links are "
+                "replaced automatically."
+            )
+            st.text_input("Company names", key="companies", placeholder="comma separated")
+            st.text_input("Product names", key="products", placeholder="comma separated")
+            st.text_input("People's names", key="people", placeholder="comma separated")
+    return RunOptions(
+        target=Level(st.session_state.target),
+        framework=_FRAMEWORKS[st.session_state.framework],
+        engine=engine,
+    )
+
+
+def _coach_view(story: StoryDetail, options: RunOptions) -> None:
+    if "pending_notes" in st.session_state:
+        # A run's folded notes, handed over from the previous script run (widgets can only be
+        # set before they are drawn).
+        st.session_state.notes = st.session_state.pop("pending_notes")
     st.file_uploader(
         "Upload notes (.txt or .md)", type=["txt", "md"], key="upload", on_change=_load_upload
     )
@@ -163,13 +235,295 @@ def main() -> None:
         "Your notes",
         key="notes",
         height=240,
-        placeholder="What happened, what you did, what changed.",
+        on_change=_save_draft,
+        placeholder="What happened, what you did, what changed. Rough is fine.",
     )
-    st.button("Coach", type="primary", on_click=_run_coach)
+    version = _selected_version(story)
+    answered = _answers(version)
+    if st.button("Coach", type="primary"):
+        st.session_state.error = None
+        with st.status("Coaching", expanded=True) as status:
+            try:
+                record = workspace().coach(
+                    story.id,
+                    st.session_state.notes,
+                    answered,
+                    options,
+                    names=_names(),
+                    progress=status.write,
+                )
+            except CoachError as exc:
+                status.update(label="Not coached", state="error")
+                st.session_state.error = str(exc)
+            else:
+                status.update(label=f"Version {record.number} ready", state="complete")
+                st.session_state.version = record.number
+                st.session_state.pending_notes = record.notes
+                for i in range(len(version.result.questions) if version else 0):
+                    st.session_state.pop(f"answer_{i}", None)
+                st.rerun()
     if st.session_state.error:
         st.error(st.session_state.error)
-    if st.session_state.result is not None:
-        _show_results(st.session_state.result)
+    version = _selected_version(workspace().bank.get_story(story.id))
+    if version is not None:
+        _results(version)
+
+
+def _selected_version(story: StoryDetail) -> VersionRecord | None:
+    number = st.session_state.version
+    if number is None or not story.versions:
+        return None
+    return workspace().bank.get_version(story.id, number)
+
+
+def _results(version: VersionRecord) -> None:
+    result = version.result
+    st.subheader(f"Version {version.number}")
+    for flag in result.flags:
+        st.warning(flag.message)
+    if result.llm is not None:
+        usage = result.llm.usage
+        st.caption(
+            f"Engine: {result.llm.model} · {result.llm.round_trips} round trips · "
+            f"{usage.prompt_tokens:,} prompt and {usage.completion_tokens:,} completion tokens"
+            + (" (estimated)" if usage.approximate else "")
+            + f" · about ${usage.cost_usd:.4f}"
+        )
+        with st.expander("What was sent to the model"):
+            st.code(result.llm.sent or "", language=None)
+    else:
+        st.caption("Engine: offline")
+    columns = st.columns(4)
+    for column, name in zip(columns, _SCORE_LABELS, strict=True):
+        with column:
+            _score(getattr(result.scores, name), _SCORE_LABELS[name])
+    story_tab, scores_tab, metrics_tab, questions_tab = st.tabs(
+        ["Story", "Scores", "Metrics", "Questions"]
+    )
+    with story_tab:
+        _story(result, version.notes)
+    with scores_tab:
+        _level(result)
+    with metrics_tab:
+        _metrics(result, version.notes)
+    with questions_tab:
+        _questions(result)
+
+
+def _score(score: Score, label: str) -> None:
+    st.metric(label, f"{score.value}/100")
+    with st.expander(f"Why {score.value}?"):
+        for part in score.components:
+            st.markdown(
+                f"**{markdown_escape(part.name.replace('_', ' '))}** "
+                f"{part.points:g}/{part.max_points:g}: {markdown_escape(part.reason)}  \n"
+                f"_{markdown_escape(part.rubric)}_"
+            )
+        if score.evidence:
+            st.caption(
+                "Evidence: " + "; ".join(f"“{markdown_escape(e.text)}”" for e in score.evidence[:6])
+            )
+
+
+def _story(result: CoachResult, notes: str) -> None:
+    if result.framework is Framework.PSI and result.psi is not None:
+        for psi_section, elements in result.psi.sections.items():
+            share, aim = result.psi.shares[psi_section], result.psi.target_shares[psi_section]
+            st.markdown(f"#### {_PSI_TITLES[psi_section]} · {share:.0%} of words (aim {aim:.0%})")
+            for element in elements:
+                st.markdown(f"- {markdown_escape(element.text)}")
+    else:
+        gaps = {p.section: p for p in result.story.placeholders}
+        for section, title in SECTION_TITLES.items():
+            st.markdown(f"#### {title}")
+            elements = result.story.elements(section)
+            for element in elements:
+                st.markdown(f"- {markdown_escape(element.text)}")
+                sources = element.sources or []
+                quoted = "; ".join(f"“{markdown_escape(s.text)}”" for s in sources)
+                st.caption(
+                    f"from your notes: {quoted}"
+                    if quoted
+                    else f"your words, characters {element.start}-{element.end} of the notes"
+                )
+            if not elements and section in gaps:
+                st.info(gaps[section].text)
+    st.text_area(
+        "Revise the story (it becomes your notes for the next version)",
+        value="\n".join(
+            f"{SECTION_TITLES[s]}: {e.text}"
+            for s in SECTION_TITLES
+            for e in result.story.elements(s)
+        ),
+        key="revision",
+        height=200,
+    )
+    st.button("Use this as my notes", on_click=_use_revision)
+
+
+def _level(result: CoachResult) -> None:
+    level = result.level
+    st.markdown(f"Reads **{level.estimate.value}** · target **{level.target.value}**")
+    st.progress(min(1.0, level.points / 2), text="L5 ← where the story reads → L7")
+    for signal in level.signals:
+        quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)
+        st.markdown(
+            f"- **{signal.dimension.replace('_', ' ')}**: {signal.level.value}"
+            + (f" — {quoted}" if quoted else "")
+        )
+    if level.to_target:
+        st.markdown("**What would move it to the target:**")
+        for advice in level.to_target:
+            st.markdown(f"- {markdown_escape(advice)}")
+    if result.llm is not None:
+        judge = result.llm.judge
+        st.markdown(
+            f"Model judge: **{judge.level}**"
+            + (f" ({markdown_escape(judge.note)})" if judge.note else "")
+        )
+        for suggestion in result.llm.suggestions:
+            st.markdown(f"- {markdown_escape(suggestion)}")
+
+
+def _metrics(result: CoachResult, notes: str) -> None:
+    if not result.metrics:
+        st.info("No figures in the notes yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "figure": m.text,
+                "kind": m.kind.value,
+                "section": m.section.value if m.section else "",
+                "baseline": m.baseline,
+                "time window": m.time_window,
+                "method": m.method,
+                "confidence": m.confidence,
+                "attribution": m.attribution,
+            }
+            for m in result.metrics
+        ],
+        hide_index=True,
+    )
+    st.markdown("**Your notes, figures highlighted**")
+    st.markdown(highlighted_markdown(notes, [(m.start, m.end) for m in result.metrics]))
+
+
+def _questions(result: CoachResult) -> None:
+    if not result.questions:
+        st.success("No open questions: the story covers what the rubric asks.")
+        return
+    st.caption("Answer any of these and press Coach: the answers become part of the next version.")
+    for i, question in enumerate(result.questions):
+        st.text_area(
+            f"{question.question} (+{question.gain:g} points)", key=f"answer_{i}", height=68
+        )
+
+
+def _history(story: StoryDetail) -> None:
+    if not story.versions:
+        st.info("No versions yet: press Coach.")
+        return
+    for record in reversed(story.versions):
+        st.markdown(
+            f"**Version {record.number}** · overall {record.overall} · reads {record.level} · "
+            f"{record.engine} · {record.created_at:%Y-%m-%d %H:%M}"
+        )
+    chart = pd.DataFrame(
+        {
+            label: [getattr(v, name) for v in story.versions]
+            for name, label in _SCORE_LABELS.items()
+        },
+        index=pd.Index([v.number for v in story.versions], name="version"),
+    )
+    st.line_chart(chart, x_label="version", y_label="score")
+    if len(story.versions) >= 2:
+        numbers = [v.number for v in story.versions]
+        left, right = st.columns(2)
+        old = left.selectbox("Compare version", numbers, index=len(numbers) - 2, key="diff_old")
+        new = right.selectbox("with version", numbers, index=len(numbers) - 1, key="diff_new")
+        bank = workspace().bank
+        diff = compare(
+            bank.get_version(story.id, old).result, bank.get_version(story.id, new).result
+        )
+        moved = ", ".join(
+            f"{_SCORE_LABELS[name]} {old_value} → {new_value}"
+            for name, (old_value, new_value) in diff.score_changes.items()
+        )
+        st.markdown(f"{moved}; level {diff.level_change[0]} → {diff.level_change[1]}")
+        st.code("\n".join(diff.story_diff) or "The story text did not change.", language="diff")
+
+
+def _coverage() -> None:
+    rows = workspace().bank.coverage()
+    st.dataframe(
+        [
+            {
+                "Leadership Principle": row.principle,
+                "strong story": "yes" if row.strong else "",
+                "stories": ", ".join(f"{s.title} ({s.level}, {s.overall})" for s in row.stories),
+            }
+            for row in rows
+        ],
+        hide_index=True,
+    )
+    summaries = workspace().bank.list_stories()
+    by_level = {lv: sum(1 for s in summaries if s.latest_level == lv) for lv in ("L7", "L6", "L5")}
+    st.caption("Stories reading L7: {L7} · L6: {L6} · L5: {L5}".format(**by_level))
+
+
+def _export(story: StoryDetail) -> None:
+    version = _selected_version(story)
+    if version is None:
+        st.info("Coach the story first; then it can be downloaded.")
+        return
+    result = version.result
+    st.download_button(
+        "Download Markdown (case-study layout)",
+        case_study_markdown(result, title=story.title, version=version.number),
+        file_name=f"story-{story.id}-v{version.number}.md",
+        mime="text/markdown",
+    )
+    st.download_button(
+        "Download JSON",
+        story_json(result, title=story.title, version=version.number),
+        file_name=f"story-{story.id}-v{version.number}.json",
+        mime="application/json",
+    )
+    spoken = spoken_version(result)
+    st.download_button(
+        f"Download the spoken version ({spoken.seconds // 60} min {spoken.seconds % 60} s)",
+        spoken_text_with_time(spoken),
+        file_name=f"story-{story.id}-v{version.number}-spoken.txt",
+        mime="text/plain",
+    )
+    st.text(spoken_text_with_time(spoken))
+
+
+def main() -> None:
+    """Draw the page."""
+    st.set_page_config(page_title="Story Coach", layout="wide")
+    setup_state()
+    st.title("Story Coach")
+    story = _current_story()
+    options = _sidebar(story)
+    st.caption(
+        "Offline engine: your notes stay on this machine."
+        if options.engine is Engine.OFFLINE
+        else f"Model engine: {workspace().settings.model_label}."
+    )
+    coach_tab, history_tab, coverage_tab, export_tab = st.tabs(
+        ["Coach", "History", "Coverage", "Export"]
+    )
+    with coach_tab:
+        _coach_view(story, options)
+    story = workspace().bank.get_story(story.id)
+    with history_tab:
+        _history(story)
+    with coverage_tab:
+        _coverage()
+    with export_tab:
+        _export(story)
 
 
 main()

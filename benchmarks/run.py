@@ -74,6 +74,63 @@ def bench_batch(stories: list[str]) -> float:
 LATENCY = 0.5
 
 
+def bench_app() -> None:
+    """Seconds from `streamlit run` to a healthy server and a first drawn page; a Coach run."""
+    import urllib.request
+
+    from streamlit.testing.v1 import AppTest
+
+    from coach.bank import StoryBank
+    from coach.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "STORYCOACH_DATA_DIR": folder}
+        env.pop("OPENAI_API_KEY", None)
+        env.pop("OPENAI_BASE_URL", None)
+        port = 8599
+        start = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
+                        if r.read() == b"ok":
+                            break
+                except OSError:
+                    time.sleep(0.05)
+            healthy = time.perf_counter() - start
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        os.environ["STORYCOACH_DATA_DIR"] = folder
+        get_settings.cache_clear()
+        page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+        start = time.perf_counter()
+        page.run()
+        first_page = time.perf_counter() - start
+        settings = get_settings()
+        rubrics = load_rubrics(settings.rubrics_dir)
+        bank = StoryBank.for_data_dir(Path(folder))
+        story = bank.create_story("bench")
+        workspace = Workspace(settings, rubrics, bank)
+        notes = _story_of(WORDS, _stories())
+        times = []
+        for _ in range(20):
+            begin = time.perf_counter()
+            workspace.coach(story.id, notes, [], RunOptions(engine=Engine.OFFLINE))
+            times.append((time.perf_counter() - begin) * 1000)
+        print(
+            f"app: streamlit run to a healthy server {healthy:.2f} s; first page drawn "
+            f"{first_page:.2f} s; a Coach run (offline, {WORDS} words, saved as a version) "
+            f"median {statistics.median(times):.1f} ms"
+        )
+
+
 def bench_pipeline() -> None:
     """Round trips, wall time and tokens of the model pipeline on the seed's case studies."""
     base = get_settings()
@@ -122,6 +179,7 @@ def main() -> None:
     print(f"storycoach coach --batch, {BATCH} stories, one core: {seconds:.2f} s (target: < 5 s)")
     print(f"model pipeline, fake model with {LATENCY:g} s latency, the seed's case studies:")
     bench_pipeline()
+    bench_app()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
 

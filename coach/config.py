@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=PROJECT_ROOT / ".storycoach",
         description="Where drafts, the model-answer cache and the story bank live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="The story bank's database; default: a SQLite file in data_dir.",
     )
     seed_path: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "seed" / "000_9657d72ec2f14d4c.txt",
@@ -78,6 +82,12 @@ class Settings(BaseSettings):
     price_input_per_million: float = Field(default=0.15, ge=0, description="USD per 1M tokens.")
     price_output_per_million: float = Field(default=0.60, ge=0, description="USD per 1M tokens.")
     tiktoken_cache_dir: Path = Field(default=PROJECT_ROOT / ".cache" / "tiktoken")
+
+    @field_validator("openai_api_key", "openai_base_url", "database_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `.env.example` copied as is leaves these empty: that means "not configured".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def llm_configured(self) -> bool:

@@ -83,6 +83,7 @@ class Tokens:
     starts: list[int]
     ends: list[int]
     opens_unit: list[bool]
+    unit_limit: list[int]  # index of the next word that opens a unit: matches stop before it
 
     def span_of(self, first: int, last: int) -> tuple[int, int]:
         """Character span from word `first` to word `last` inclusive."""
@@ -108,7 +109,10 @@ def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
         index = bisect_left(starts, position)
         if index < len(opens):
             opens[index] = True
-    return Tokens(words, starts, ends, opens)
+    limit = [len(words)] * len(words)
+    for index in range(len(words) - 2, -1, -1):
+        limit[index] = index + 1 if opens[index + 1] else limit[index + 1]
+    return Tokens(words, starts, ends, opens, limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +350,8 @@ class CueSet:
                     last: int | None = index
                 else:
                     last = phrase.match_at(tokens, index, checked)
-                if last is not None:
+                # A phrase never runs from one sentence or clause into the next.
+                if last is not None and last < tokens.unit_limit[index]:
                     busy_until[group] = last
                     found.append(CueMatch(group, starts[index], ends[last]))
         return found

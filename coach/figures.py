@@ -24,7 +24,7 @@ _MULTIPLIERS = {
 _APPROX = (
     r"~|≈|\b(?:about|around|approximately|approx\.?|roughly|nearly|almost|close to|circa|some"
     r"|over|under|more than|less than|fewer than|up to|at least|at most|north of)\b"
-    r"|(?<![-=<>])[<>]|≥|≤"
+    r"|(?<!\S)[<>]|≥|≤"
 )
 _TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _UNITS_WORDS = (

@@ -64,7 +64,7 @@ def level_hits(tokens: Tokens, placed: Sequence[PlacedUnit], rubric: LevelRubric
     inside = SpanIndex([(u.start, u.end) for u in placed])
     hits: LevelHits = {}
     for hit in rubric.cue_book.find(tokens):
-        if inside.locate(hit.start) is not None:
+        if inside.holding(hit.start, hit.end) is not None:
             hits.setdefault(hit.key, []).append(hit)
     return hits
 

@@ -327,6 +327,10 @@ class LlmReport(_Frozen):
     suggestions: list[str] = []
     removed: list[str] = Field(default_factory=list, description="Claims the guard took out.")
     repaired: bool = False
+    sent: str = Field(default="", description="The notes exactly as the model received them.")
+    redactions: list[tuple[str, str]] = Field(
+        default_factory=list, description="(placeholder, original) for each redacted name."
+    )
 
 
 class CoachResult(_Frozen):

@@ -44,6 +44,7 @@ from coach.models import (
 )
 from coach.placement import PlacedUnit
 from coach.prompts import boundary_for, level_rubric_text, load_prompt, star_rubric_text
+from coach.redaction import Redacted, RedactionList, redact
 from coach.restructurer import restructure, to_psi
 from coach.rubrics import RubricSet
 from coach.structure import spoken_seconds
@@ -87,10 +88,15 @@ def run_coach(
     options: RunOptions,
     model_factory: Callable[[], BaseChatModel] | None = None,
     save_draft: Callable[[str], None] | None = None,
+    names: RedactionList | None = None,
     progress: Progress = _quiet,
     sleep: Sleep = time.sleep,
 ) -> CoachResult:
-    """Coach notes with the chosen engine; a failing model falls back to the offline engine."""
+    """Coach notes with the chosen engine; a failing model falls back to the offline engine.
+
+    `names` are replaced by placeholders before anything reaches the model (e-mail addresses and
+    URLs always are) and put back in what it answers.
+    """
     check_notes(notes, settings.max_notes_chars)
     if save_draft is not None:
         save_draft(notes)  # before any model call, so a failure loses nothing
@@ -112,8 +118,9 @@ def run_coach(
         raise ConfigError("The model engine was chosen but no model is configured.")
     try:
         return _coach_with_model(
-            notes, model_factory(), settings, rubrics, options, progress, sleep
-        )
+            notes, model_factory(), settings, rubrics, options, names or RedactionList(),
+            progress, sleep,
+        )  # fmt: skip
     except LlmError as exc:
         progress("The model failed; the offline engine is answering")
         return _with_flag(
@@ -171,7 +178,10 @@ class _Review:
 
 
 def review_story(draft: DraftStory, notes: str, facts: SourceFacts) -> _Review:
-    """Check each sentence: verbatim quotes; figures, names and scope found in the notes."""
+    """Check each sentence: verbatim quotes; figures, names and scope found in the notes.
+
+    `draft` is already restored: its names are the user's again, as in `notes`.
+    """
     review = _Review()
     for section, sentence in draft.sentences():
         spans: list[tuple[int, int]] = []
@@ -203,20 +213,36 @@ def _draft_text(draft: DraftStory) -> str:
     return "\n".join(f"{section.value}: {s.text}" for section, s in draft.sentences())
 
 
+def _restored(draft: DraftStory, redacted: Redacted) -> DraftStory:
+    """The model's story with our placeholders turned back into the user's names."""
+    data = draft.model_dump(mode="json")
+    for section in Section:
+        for sentence in data[section.value]:
+            sentence["text"] = redacted.restore(sentence["text"])
+            sentence["quotes"] = [redacted.restore(q) for q in sentence["quotes"]]
+    for gap in data["gaps"]:
+        gap["question"] = redacted.restore(gap["question"])
+    return DraftStory.model_validate(data)
+
+
 def _coach_with_model(
     notes: str,
     model: BaseChatModel,
     settings: Settings,
     rubrics: RubricSet,
     options: RunOptions,
+    names: RedactionList,
     progress: Progress,
     sleep: Sleep,
 ) -> CoachResult:
     caller = ModelCaller(model, settings, sleep)
     injections = find_injections(notes, rubrics.injection)
-    # The model never sees injected instructions: they are blanked, keeping every span.
+    # The model never sees injected instructions (blanked, keeping every span) nor the names
+    # the user listed (placeholders, restored in every answer before anything is checked).
     clean = mask(notes, injections)
-    render = _Renderer(settings, boundary_for(clean))
+    redacted = redact(clean, names)
+    sent = redacted.text
+    render = _Renderer(settings, boundary_for(sent))
 
     progress(f"Restructuring with {settings.model_label}")
     draft = caller.ask(
@@ -226,12 +252,13 @@ def _coach_with_model(
                 "rubric": star_rubric_text(rubrics.star_plus),
                 "framework": _FRAMEWORK_NOTE[options.framework],
                 "target": options.target.value,
-                "notes": clean,
+                "notes": sent,
             },
         ),
         DraftStory,
         "restructure",
     )
+    draft = _restored(draft, redacted)
     round_trips = 1 if caller.usage.cached_calls < caller.usage.calls else 0
 
     progress("Checking every figure, name and claim against your notes")
@@ -245,16 +272,19 @@ def _coach_with_model(
             render(
                 "repair",
                 {
-                    "violations": "\n".join(
-                        f"- {sentence} -> {v.describe()}" for sentence, v in review.violations
+                    "violations": redacted.apply(
+                        "\n".join(
+                            f"- {sentence} -> {v.describe()}" for sentence, v in review.violations
+                        )
                     ),
-                    "story": _draft_text(draft),
-                    "notes": clean,
+                    "story": redacted.apply(_draft_text(draft)),
+                    "notes": sent,
                 },
             ),
             DraftStory,
             "repair",
         )
+        draft = _restored(draft, redacted)
         repaired = True
         round_trips += 0 if caller.usage.cached_calls > before else 1
         review = review_story(draft, clean, facts)
@@ -265,13 +295,15 @@ def _coach_with_model(
     graded = grade(clean, placed, rubrics, options.target, options.framework, tokens=base.tokens)
 
     progress("Judging the level and preparing questions")
-    story_text = _story_text(review)
+    story_text = redacted.apply(_story_text(review))
     before_parallel = caller.usage.calls - caller.usage.cached_calls
     with ThreadPoolExecutor(max_workers=2) as pool:
-        judged = pool.submit(_judge, caller, render, rubrics, options, story_text, clean, facts)
+        judged = pool.submit(
+            _judge, caller, render, rubrics, options, story_text, clean, redacted, facts
+        )
         coached = pool.submit(
             _coaching, caller, render, options, story_text, graded.questions,
-            graded.level.to_target, facts,
+            graded.level.to_target, redacted, facts,
         )  # fmt: skip
         judge, judge_flags = judged.result()
         questions, suggestions, coach_flags = coached.result()
@@ -329,6 +361,8 @@ def _coach_with_model(
             suggestions=suggestions,
             removed=removed,
             repaired=repaired,
+            sent=sent,
+            redactions=list(redacted.replacements),
         ),
     )
 
@@ -383,6 +417,7 @@ def _judge(
     options: RunOptions,
     story_text: str,
     notes: str,
+    redacted: Redacted,
     facts: SourceFacts,
 ) -> tuple[JudgeReport, list[Flag]]:
     """The model judge's verdict, failing closed: anything unreadable or unquoted is "unclear"."""
@@ -394,7 +429,7 @@ def _judge(
                     "rubric": level_rubric_text(rubrics.level),
                     "target": options.target.value,
                     "story": story_text,
-                    "notes": notes,
+                    "notes": redacted.text,
                 },
             ),
             JudgeVerdict,
@@ -405,7 +440,7 @@ def _judge(
     signals: list[LevelSignal] = []
     unsupported = 0
     for signal in verdict.signals:
-        span = locate_quote(notes, signal.quote)
+        span = locate_quote(notes, redacted.restore(signal.quote))
         dimension = rubrics.level.dimensions.get(signal.dimension)
         if span is None or dimension is None:
             unsupported += 1
@@ -420,7 +455,8 @@ def _judge(
                 rubric=(dimension.L7 if level is Level.L7 else dimension.L6).descriptor,
             )
         )
-    advice = [a for a in verdict.to_target if not check_text(a, facts)]
+    restored = [redacted.restore(a) for a in verdict.to_target]
+    advice = [a for a in restored if not check_text(a, facts)]
     if verdict.level == "unclear" or not signals:
         note = "The judge could not tie its reading to your notes."
         return _unclear(note, advice), [Flag(code="judge_unclear", message=note)]
@@ -447,6 +483,7 @@ def _coaching(
     story_text: str,
     questions: list[Question],
     to_target: list[str],
+    redacted: Redacted,
     facts: SourceFacts,
 ) -> tuple[list[Question], list[str], list[Flag]]:
     """Questions reworded for this story (same slots, same ranking) and specific suggestions."""
@@ -458,8 +495,10 @@ def _coaching(
                 "coaching",
                 {
                     "target": options.target.value,
-                    "findings": "\n".join(f"- {t}" for t in to_target) or "- none",
-                    "questions": "\n".join(f"- {q.slot}: {q.question}" for q in questions),
+                    "findings": redacted.apply("\n".join(f"- {t}" for t in to_target)) or "- none",
+                    "questions": redacted.apply(
+                        "\n".join(f"- {q.slot}: {q.question}" for q in questions)
+                    ),
                     "story": story_text,
                 },
             ),
@@ -468,11 +507,16 @@ def _coaching(
         )
     except LlmError as exc:
         return questions, [], [Flag(code="coaching_unavailable", message=str(exc))]
+    restored = {q.slot: redacted.restore(q.question) for q in advice.questions}
     reworded = {
-        q.slot: q.question
-        for q in advice.questions
-        if q.question.strip() and not check_text(q.question, facts)
+        slot: text
+        for slot, text in restored.items()
+        if text.strip() and not check_text(text, facts)
     }
     kept = [q.model_copy(update={"question": reworded.get(q.slot, q.question)}) for q in questions]
-    suggestions = [s for s in advice.suggestions if s.strip() and not check_text(s, facts)]
+    suggestions = [
+        text
+        for text in (redacted.restore(s) for s in advice.suggestions)
+        if text.strip() and not check_text(text, facts)
+    ]
     return kept, suggestions, []

@@ -76,6 +76,11 @@ class SpanIndex:
         self._starts = [start for start, _ in spans]
         self._ends = [end for _, end in spans]
 
+    def holding(self, start: int, end: int) -> int | None:
+        """Index of the span that holds all of [start, end), or None."""
+        index = self.locate(start)
+        return index if index is not None and end <= self._ends[index] else None
+
     def locate(self, position: int) -> int | None:
         """Index of the span holding `position`, or None."""
         index = bisect_right(self._starts, position) - 1

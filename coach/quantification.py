@@ -75,7 +75,7 @@ class QuantCues:
         inside = SpanIndex([(u.start, u.end) for u in placed])
         self._spans: dict[str, list[tuple[int, int]]] = {}
         for hit in rubric.cue_book.find(tokens):
-            if inside.locate(hit.start) is not None:
+            if inside.holding(hit.start, hit.end) is not None:
                 self._spans.setdefault(hit.key, []).append((hit.start, hit.end))
 
     def first(self, key: str, start: int, end: int) -> tuple[int, int] | None:

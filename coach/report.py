@@ -14,7 +14,7 @@ from coach.models import (
     Section,
 )
 
-_MD_SPECIAL = frozenset("\\`*_[]<>#|~")
+_MD_SPECIAL = frozenset("\\`*_[]<>#|~$")
 _PSI_TITLES = {
     PsiSection.PROBLEM: "Problem",
     PsiSection.SOLUTION: "Solution",

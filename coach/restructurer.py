@@ -104,7 +104,7 @@ def _emissions(
     where = SpanIndex([(u.start, u.end) for u in units])
     counted: set[tuple[int, int]] = set()
     for hit in rubric.cue_book.find(tokens):
-        row = where.locate(hit.start)
+        row = where.holding(hit.start, hit.end)
         # Each cue group adds its weight once per unit, however many of its phrases match.
         if row is not None and (row, hit.group) not in counted:
             counted.add((row, hit.group))

@@ -11,6 +11,9 @@ from coach.config import PROJECT_ROOT, get_settings
 from coach.engine import coach_offline
 from coach.models import CoachResult, Framework, Level
 from coach.rubrics import RubricSet, load_rubrics
+from tests.llama_server import llama_base_url
+
+__all__ = ["llama_base_url"]  # a session fixture shared by the llamacpp tests
 
 SHARED = PROJECT_ROOT.parent / "shared"
 SEED = SHARED / "seed" / "000_9657d72ec2f14d4c.txt"

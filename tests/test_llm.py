@@ -167,3 +167,14 @@ def test_environment_and_dotenv_configure_the_model(
     settings = Settings()
     assert settings.openai_base_url == "http://127.0.0.1:9999/v1" and settings.model == "gemma"
     assert settings.structured_output == "function_calling" and settings.llm_configured
+
+
+def test_the_example_env_file_configures_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text(encoding="utf-8")
+    (tmp_path / ".env").write_text(example, encoding="utf-8")
+    settings = Settings()
+    assert not settings.llm_configured and settings.database_url is None
+    assert settings.model == "gpt-4o-mini" and settings.max_notes_chars == 40_000

@@ -13,6 +13,7 @@ from coach.errors import BudgetError
 from coach.llm_cache import SQLiteLLMCache
 from coach.models import CoachResult, Engine, Level, Section
 from coach.pipeline import RunOptions, run_coach
+from coach.redaction import RedactionList
 from coach.report import to_contract
 from coach.rubrics import RubricSet
 
@@ -307,3 +308,42 @@ def test_without_a_model_the_offline_engine_answers_and_says_so(
     result = run_coach(NOTES, settings=offline, rubrics=rubrics, options=RunOptions())
     assert result.engine is Engine.OFFLINE
     assert result.flags[0].code == "offline_engine"
+
+
+def test_listed_names_never_reach_the_model_and_come_back_restored(
+    settings: Settings, rubrics: RubricSet
+) -> None:
+    notes = (
+        NOTES + "I reported to Dana Kim at Globex; details at https://wiki.globex.example/p99.\n"
+    )
+    names = RedactionList(companies=["Globex"], people=["Dana Kim"])
+
+    def restructure_with_placeholders(prompt: str) -> Any:
+        assert "[PERSON-1]" in prompt and "[COMPANY-1]" in prompt
+        story = {
+            **GOOD_STORY,
+            "leadership_impact": [
+                sentence(
+                    "I reported to [PERSON-1] at [COMPANY-1].",
+                    "I reported to [PERSON-1] at [COMPANY-1]",
+                )
+            ],
+        }
+        return tool_reply("DraftStory", story)
+
+    model = ScriptedModel(script=script(restructure=[restructure_with_placeholders]))
+    result = run_coach(
+        notes,
+        settings=settings,
+        rubrics=rubrics,
+        options=RunOptions(engine=Engine.LLM),
+        model_factory=lambda: model,
+        names=names,
+    )
+    for prompt in model.prompts:
+        assert "Dana Kim" not in prompt and "Globex" not in prompt and "wiki.globex" not in prompt
+    impact = result.story.elements(Section.LEADERSHIP_IMPACT)
+    assert [e.text for e in impact] == ["I reported to Dana Kim at Globex."]
+    assert impact[0].sources[0].text == "I reported to Dana Kim at Globex"
+    assert result.llm is not None and "[PERSON-1]" in result.llm.sent
+    assert ("[PERSON-1]", "Dana Kim") in result.llm.redactions

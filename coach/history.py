@@ -1,0 +1,75 @@
+"""Iterating on a story: fold answers into the next version's notes, and compare two versions."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coach.models import SECTION_TITLES, CoachResult, Section
+
+_SCORES = ("overall", "quantification", "structure", "level_fit")
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredQuestion:
+    """A coach's question and the user's answer to it."""
+
+    question: str
+    answer: str
+    slot: str
+    section: Section | None = None
+
+
+def fold_answers(notes: str, answers: Sequence[AnsweredQuestion]) -> str:
+    """The next version's notes: the old notes, then each answer under its section's heading.
+
+    The heading ("Result:") tells the restructurer where an answer belongs; answers without a
+    section stand as their own paragraph. Blank answers are skipped.
+    """
+    parts = [notes.rstrip()]
+    for item in answers:
+        answer = " ".join(item.answer.split())
+        if not answer:
+            continue
+        heading = f"{SECTION_TITLES[item.section]}: " if item.section else ""
+        parts.append(f"{heading}{answer}")
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDiff:
+    """What changed between two versions: score by score, and line by line of the story."""
+
+    score_changes: dict[str, tuple[int, int]]
+    level_change: tuple[str, str]
+    story_diff: list[str]
+
+    @property
+    def moved(self) -> dict[str, int]:
+        """Score name -> how many points it moved."""
+        return {name: new - old for name, (old, new) in self.score_changes.items()}
+
+
+def story_lines(result: CoachResult) -> list[str]:
+    """The story as lines, section by section, for comparing versions."""
+    lines: list[str] = []
+    for section in Section:
+        elements = result.story.elements(section)
+        if elements:
+            lines.append(f"## {SECTION_TITLES[section]}")
+            lines += [f"- {element.text}" for element in elements]
+    return lines
+
+
+def compare(old: CoachResult, new: CoachResult) -> VersionDiff:
+    """The difference between two coaching results."""
+    changes = {
+        name: (getattr(old.scores, name).value, getattr(new.scores, name).value) for name in _SCORES
+    }
+    diff = list(
+        difflib.unified_diff(
+            story_lines(old), story_lines(new), "earlier version", "later version", lineterm=""
+        )
+    )
+    return VersionDiff(changes, (old.level.estimate.value, new.level.estimate.value), diff)
