@@ -290,6 +290,11 @@ def _results(version: VersionRecord) -> None:
             + f" · about ${usage.cost_usd:.4f}"
         )
         with st.expander("What was sent to the model"):
+            if result.llm.redactions:
+                st.dataframe(
+                    [{"placeholder": p, "stands for": o} for p, o in result.llm.redactions],
+                    hide_index=True,
+                )
             st.code(result.llm.sent or "", language=None)
     else:
         st.caption("Engine: offline")

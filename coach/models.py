@@ -195,17 +195,9 @@ class MetricCheck(StrEnum):
     ATTRIBUTION = "attribution"
 
 
-class Metric(_Frozen):
+class Metric(Figure):
     """A figure or before/after change, with the guide's checks and the words behind them."""
 
-    text: str
-    start: int
-    end: int
-    kind: MetricKind
-    value: float | None = None
-    unit: str | None = None
-    noun: str | None = None
-    approximate: bool = False
     before: Excerpt | None = None
     after: Excerpt | None = None
     subject: str | None = Field(default=None, description="What the figure measures, if named.")

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.errors import PromptError
 from coach.rubrics import LevelRubric, StarPlusRubric
-
-_PROMPT_FILE = re.compile(r"^(?P<id>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
+from coach.versioned import read_versioned, versioned_files
 
 Role = Literal["system", "user"]
 
@@ -70,34 +67,13 @@ class PromptTemplate(BaseModel):
 
 def prompt_files(directory: Path) -> dict[str, list[tuple[int, Path]]]:
     """Prompt id -> (version, path) for every prompt file in `directory`."""
-    found: dict[str, list[tuple[int, Path]]] = {}
-    for path in sorted(directory.glob("*.y*ml")):
-        match = _PROMPT_FILE.match(path.name)
-        if match:
-            found.setdefault(match["id"], []).append((int(match["version"]), path))
-    return found
+    return versioned_files(directory)
 
 
 @lru_cache(maxsize=32)
 def load_prompt(directory: Path, prompt_id: str) -> PromptTemplate:
     """The newest version of a prompt, validated; YAML and schema errors become a PromptError."""
-    versions = prompt_files(directory).get(prompt_id)
-    if not versions:
-        raise PromptError(f"No prompt named {prompt_id!r} in {directory}.")
-    version, path = max(versions)
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-        prompt = PromptTemplate.model_validate(data)
-    except (OSError, yaml.YAMLError) as exc:
-        raise PromptError(f"Prompt {path.name} cannot be read: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:5]
-        )
-        raise PromptError(f"Prompt {path.name} is invalid: {problems}") from exc
-    if prompt.id != prompt_id or prompt.version != version:
-        raise PromptError(f"Prompt {path.name} says id={prompt.id} version={prompt.version}.")
-    return prompt
+    return read_versioned(directory, prompt_id, PromptTemplate, PromptError, "prompt")
 
 
 def boundary_for(notes: str) -> str:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.cues import CueBook, PhraseError, validate_phrases
 from coach.errors import RubricError
 from coach.models import Level, MetricKind, PsiSection, Section
-
-_RUBRIC_FILE = re.compile(r"^(?P<id>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
+from coach.versioned import read_versioned, versioned_files
 
 
 class _Strict(BaseModel):
@@ -454,44 +452,12 @@ _RubricT = TypeVar("_RubricT", bound=_Versioned)
 
 def rubric_files(directory: Path) -> dict[str, list[tuple[int, Path]]]:
     """Rubric id -> (version, path) for every rubric file in `directory`."""
-    found: dict[str, list[tuple[int, Path]]] = {}
-    for path in sorted(directory.glob("*.y*ml")):
-        match = _RUBRIC_FILE.match(path.name)
-        if match:
-            found.setdefault(match["id"], []).append((int(match["version"]), path))
-    return found
+    return versioned_files(directory)
 
 
 def load_rubric(directory: Path, rubric_id: str, schema: type[_RubricT]) -> _RubricT:
     """Load the newest version of one rubric and validate it against its schema."""
-    versions = rubric_files(directory).get(rubric_id)
-    if not versions:
-        raise RubricError(f"No rubric named {rubric_id!r} in {directory}.")
-    version, path = max(versions)
-    return parse_rubric(path, schema, expected_id=rubric_id, expected_version=version)
-
-
-def parse_rubric(
-    path: Path, schema: type[_RubricT], expected_id: str, expected_version: int
-) -> _RubricT:
-    """Read one rubric file; YAML and schema errors become one readable RubricError."""
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RubricError(f"Rubric {path.name} cannot be read: {exc}") from exc
-    try:
-        rubric = schema.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
-        )
-        raise RubricError(f"Rubric {path.name} is invalid: {problems}") from exc
-    if rubric.id != expected_id or rubric.version != expected_version:
-        raise RubricError(
-            f"Rubric {path.name} says id={rubric.id} version={rubric.version}; "
-            "the file name and its contents must agree."
-        )
-    return rubric
+    return read_versioned(directory, rubric_id, schema, RubricError, "rubric")
 
 
 @lru_cache(maxsize=4)

@@ -9,65 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from coach.config import PROJECT_ROOT
+from tests.processes import answers, free_port, running
 
 VENV_ENV = "STORYCOACH_LLAMA_VENV"
 DEFAULT_VENV = PROJECT_ROOT / ".venv-llama"
 MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
 MODEL_ALIAS = "gemma"
-START_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 10.0
-LOG_TAIL_CHARS = 4_000
-
-# Proxies from the environment must never see requests to the loopback server.
-_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _tail(log_path: Path) -> str:
-    try:
-        text = log_path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"(no log: {exc})"
-    return text[-LOG_TAIL_CHARS:] or "(empty log)"
-
-
-def _answers(url: str) -> bool:
-    try:
-        with _NO_PROXY_OPENER.open(url, timeout=2) as response:
-            response.read()
-            return bool(response.status == 200)
-    except OSError:  # refused while starting, reset, timeout, HTTP error
-        return False
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if the server has not exited in time."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @contextlib.contextmanager
@@ -83,8 +37,7 @@ def llama_server(python: Path, model_path: Path, *, log_dir: Path | None = None)
     with contextlib.ExitStack() as stack:
         if log_dir is None:
             log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="llama-")))
-        log_path = log_dir / "llama-server.log"
-        port = _free_port()
+        port = free_port()
         base_url = f"http://127.0.0.1:{port}/v1"
         command = [
             str(python), "-m", "llama_cpp.server",
@@ -97,24 +50,14 @@ def llama_server(python: Path, model_path: Path, *, log_dir: Path | None = None)
             "--n_threads", "2",
             "--verbose", "False",
         ]  # fmt: skip
-        log = stack.enter_context(log_path.open("wb"))
-        proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        stack.enter_context(
+            running(
+                "the llama server",
+                command,
+                log_path=log_dir / "llama-server.log",
+                ready=lambda: answers(f"{base_url}/models"),
+            )
         )
-        stack.callback(_stop, proc)
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _answers(f"{base_url}/models"):
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"llama server exited with {proc.returncode} before answering;"
-                    f" log {log_path}:\n{_tail(log_path)}"
-                )
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"llama server did not answer {base_url}/models within"
-                    f" {START_TIMEOUT_SECONDS:.0f} s; log {log_path}:\n{_tail(log_path)}"
-                )
-            time.sleep(0.1)
         yield base_url
 
 

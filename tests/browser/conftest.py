@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+from tests.processes import answers, free_port, running
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
@@ -44,9 +42,6 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
 ACTION_TIMEOUT_MS = 30_000
-START_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 10.0
-LOG_TAIL_CHARS = 4_000
 # The model must never be configured: the offline engine answers, and nothing leaves the machine.
 _MODEL_VARIABLES = (
     "OPENAI_API_KEY",
@@ -54,45 +49,6 @@ _MODEL_VARIABLES = (
     "STORYCOACH_OPENAI_API_KEY",
     "STORYCOACH_OPENAI_BASE_URL",
 )
-
-# Proxies from the environment must never see requests to the loopback app.
-_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _tail(log_path: Path) -> str:
-    try:
-        text = log_path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"(no log: {exc})"
-    return text[-LOG_TAIL_CHARS:] or "(empty log)"
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with _NO_PROXY_OPENER.open(url, timeout=2) as response:
-            return bool(response.status == 200 and response.read().strip() == b"ok")
-    except OSError:  # refused while starting, reset, timeout, HTTP error
-        return False
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if Streamlit has not exited in time."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -113,8 +69,7 @@ def app_url(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     "ok" within 60 s; the process is always terminated at the end of the session.
     """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / "streamlit.log"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in _MODEL_VARIABLES}
     env["STORYCOACH_DATA_DIR"] = str(tmp_path_factory.mktemp("storycoach-data"))
@@ -126,30 +81,14 @@ def app_url(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        log = stack.enter_context(log_path.open("wb"))
-        proc = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        stack.callback(_stop, proc)
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _healthy(f"{url}/_stcore/health"):
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with {proc.returncode} before answering;"
-                    f" log {log_path}:\n{_tail(log_path)}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {url}/_stcore/health within"
-                    f" {START_TIMEOUT_SECONDS:.0f} s; log {log_path}:\n{_tail(log_path)}"
-                )
-            time.sleep(0.2)
+    with running(
+        "streamlit",
+        command,
+        log_path=ARTIFACTS / "streamlit.log",
+        ready=lambda: answers(f"{url}/_stcore/health", b"ok"),
+        cwd=REPO_ROOT,
+        env=env,
+    ):
         yield url
 
 

@@ -1,0 +1,56 @@
+"""Versioned YAML files (`<id>.v<N>.yaml`): find the newest, read it into a validated model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from coach.errors import CoachError
+
+_VERSIONED = re.compile(r"^(?P<id>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def versioned_files(directory: Path) -> dict[str, list[tuple[int, Path]]]:
+    """File id -> (version, path) for every versioned YAML file in `directory`."""
+    found: dict[str, list[tuple[int, Path]]] = {}
+    for path in sorted(directory.glob("*.y*ml")):
+        match = _VERSIONED.match(path.name)
+        if match:
+            found.setdefault(match["id"], []).append((int(match["version"]), path))
+    return found
+
+
+def read_versioned(
+    directory: Path, file_id: str, schema: type[ModelT], error: type[CoachError], what: str
+) -> ModelT:
+    """The newest version of one file, validated; every problem becomes one readable `error`.
+
+    The file's own `id` and `version` must agree with its name.
+    """
+    versions = versioned_files(directory).get(file_id)
+    if not versions:
+        raise error(f"No {what} named {file_id!r} in {directory}.")
+    version, path = max(versions)
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise error(f"{what.capitalize()} {path.name} cannot be read: {exc}") from exc
+    try:
+        model = schema.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise error(f"{what.capitalize()} {path.name} is invalid: {problems}") from exc
+    if getattr(model, "id", None) != file_id or getattr(model, "version", None) != version:
+        raise error(
+            f"{what.capitalize()} {path.name} says id={getattr(model, 'id', None)} "
+            f"version={getattr(model, 'version', None)}; the file name and its contents must agree."
+        )
+    return model
