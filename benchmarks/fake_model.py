@@ -57,7 +57,7 @@ class EchoModel(BaseChatModel):
 
     def _story(self, notes: str) -> dict[str, Any]:
         rubrics: RubricSet = self.rubrics
-        story = restructure(notes, rubrics.star_plus, rubrics.quantification).story
+        story = restructure(notes, rubrics).story
         return {
             section.value: [{"text": e.text, "quotes": [e.text]} for e in elements][:6]
             for section, elements in story.sections.items()

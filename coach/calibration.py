@@ -82,7 +82,7 @@ def section_accuracy(
     return score_sections(
         stories,
         style,
-        lambda notes: restructure(notes, rubrics.star_plus, rubrics.quantification).units,
+        lambda notes: restructure(notes, rubrics).units,
     )
 
 

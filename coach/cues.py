@@ -101,9 +101,10 @@ def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
     starts: list[int] = []
     ends: list[int] = []
     for match in _TOKEN.finditer(lowered):
-        words.append(match.group())
-        starts.append(match.start())
-        ends.append(match.end())
+        start, end = match.span()
+        words.append(lowered[start:end])
+        starts.append(start)
+        ends.append(end)
     opens = [False] * len(words)
     for position in unit_starts:
         index = bisect_left(starts, position)

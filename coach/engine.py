@@ -37,11 +37,15 @@ def coach_offline(
     injections = find_injections(notes, rubrics.injection, lines)
     # Injected instructions are blanked (same length) so they place nothing and score nothing.
     clean = mask(notes, injections)
-    restructured = restructure(
-        clean, rubrics.star_plus, rubrics.quantification, lines if clean is notes else None
-    )
+    restructured = restructure(clean, rubrics, lines if clean is notes else None)
     graded = grade(
-        clean, restructured.units, rubrics, target, framework, tokens=restructured.tokens
+        clean,
+        restructured.units,
+        rubrics,
+        target,
+        framework,
+        tokens=restructured.tokens,
+        hits=restructured.hits,
     )
     return CoachResult(
         engine=Engine.OFFLINE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.cues import Tokens, tokenize
+from coach.cues import Hit, Tokens, tokenize
 from coach.levels import level_fit_score, level_hits, read_level
 from coach.models import (
     Excerpt,
@@ -32,7 +32,7 @@ from coach.quantification import (
     suspicious_precision,
 )
 from coach.questions import GradeState, ask
-from coach.rubrics import OverallRubric, RubricSet
+from coach.rubrics import OverallRubric, RubricSet, ScoringKey
 from coach.structure import structure_features, structure_score
 
 _EVIDENCE_PER_SECTION = 1
@@ -72,21 +72,27 @@ def grade(
     target: Level,
     framework: Framework,
     tokens: Tokens | None = None,
+    hits: Sequence[Hit[ScoringKey]] | None = None,
 ) -> Grade:
-    """Score a placed story, read its level, and ask what would raise it."""
+    """Score a placed story, read its level, and ask what would raise it.
+
+    `tokens` and `hits` are the restructurer's, when the caller has them.
+    """
     if tokens is None:
         tokens = tokenize(notes, (unit.start for unit in placed))
-    cues = QuantCues(tokens, placed, rubrics.quantification)
+    if hits is None:
+        hits = rubrics.scoring_cues.find(tokens)
+    cues = QuantCues(hits, placed)
     metrics = build_metrics(notes, placed, cues, rubrics.quantification)
     quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)
     structure = structure_features(placed, tokens)
-    hits = level_hits(tokens, placed, rubrics.level)
     reading, level_weights, role_flag = read_level(
-        notes, placed, hits, metrics, rubrics.level, target, tokens
+        notes, placed, level_hits(hits, placed), metrics, rubrics.level, target, tokens
     )
     first_of_section: dict[str, Excerpt] = {}
     for unit in placed:
-        first_of_section.setdefault(unit.section.value, Excerpt.of(notes, unit.start, unit.end))
+        if unit.section.value not in first_of_section:
+            first_of_section[unit.section.value] = Excerpt.of(notes, unit.start, unit.end)
     parts = {
         "quantification": quant_score(
             quant,

@@ -19,7 +19,7 @@ from coach.models import (
     ScoreComponent,
 )
 from coach.placement import PlacedUnit, SpanIndex
-from coach.rubrics import DimensionRubric, LevelRubric
+from coach.rubrics import DimensionRubric, LevelRubric, ScoringKey
 
 _MAX_EVIDENCE = 4
 _RESULT_METRICS_COUNTED = 2
@@ -56,20 +56,21 @@ class DimensionWeights:
         return self
 
 
-LevelHits = dict[tuple[str, str], list[Hit[tuple[str, str]]]]
+LevelHits = dict[tuple[str, str], list[Hit[ScoringKey]]]
 
 
-def level_hits(tokens: Tokens, placed: Sequence[PlacedUnit], rubric: LevelRubric) -> LevelHits:
+def level_hits(hits: Sequence[Hit[ScoringKey]], placed: Sequence[PlacedUnit]) -> LevelHits:
     """The level rubric's cues found inside the placed notes, by (dimension, kind)."""
     inside = SpanIndex([(u.start, u.end) for u in placed])
-    hits: LevelHits = {}
-    for hit in rubric.cue_book.find(tokens):
-        if inside.holding(hit.start, hit.end) is not None:
-            hits.setdefault(hit.key, []).append(hit)
-    return hits
+    found: LevelHits = {}
+    for hit in hits:
+        owner, key = hit.key
+        if owner == "level" and inside.holding(hit.start, hit.end) is not None:
+            found.setdefault(key, []).append(hit)
+    return found
 
 
-def _weigh(notes: str, hits: Sequence[Hit[tuple[str, str]]]) -> tuple[float, tuple[Excerpt, ...]]:
+def _weigh(notes: str, hits: Sequence[Hit[ScoringKey]]) -> tuple[float, tuple[Excerpt, ...]]:
     """Total weight of distinct matched words, and where they stand (the same words count once)."""
     seen: dict[str, tuple[float, int, int]] = {}
     for hit in hits:

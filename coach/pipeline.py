@@ -14,10 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
-
-from coach.caller import ModelCaller, Sleep
 from coach.config import Settings
 from coach.engine import check_notes, coach_offline
 from coach.errors import ConfigError, LlmError
@@ -48,6 +46,11 @@ from coach.redaction import Redacted, RedactionList, redact
 from coach.restructurer import restructure, to_psi
 from coach.rubrics import RubricSet
 from coach.structure import spoken_seconds
+
+if TYPE_CHECKING:  # the model path's libraries load only when a model is used
+    from langchain_core.language_models import BaseChatModel
+
+    from coach.caller import ModelCaller, Sleep
 
 Progress = Callable[[str], None]
 
@@ -235,6 +238,8 @@ def _coach_with_model(
     progress: Progress,
     sleep: Sleep,
 ) -> CoachResult:
+    from coach.caller import ModelCaller
+
     caller = ModelCaller(model, settings, sleep)
     injections = find_injections(notes, rubrics.injection)
     # The model never sees injected instructions (blanked, keeping every span) nor the names
@@ -290,9 +295,17 @@ def _coach_with_model(
         review = review_story(draft, clean, facts)
 
     progress("Grading the story")
-    base = restructure(clean, rubrics.star_plus, rubrics.quantification)
+    base = restructure(clean, rubrics)
     placed = _place(base.units, review)
-    graded = grade(clean, placed, rubrics, options.target, options.framework, tokens=base.tokens)
+    graded = grade(
+        clean,
+        placed,
+        rubrics,
+        options.target,
+        options.framework,
+        tokens=base.tokens,
+        hits=base.hits,
+    )
 
     progress("Judging the level and preparing questions")
     story_text = redacted.apply(_story_text(review))

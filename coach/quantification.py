@@ -7,7 +7,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from coach.cues import Tokens
+from coach.cues import Hit
 from coach.figures import Change
 from coach.models import (
     Excerpt,
@@ -20,7 +20,7 @@ from coach.models import (
     ScoreComponent,
 )
 from coach.placement import PlacedUnit, SpanIndex
-from coach.rubrics import QuantComponent, QuantificationRubric
+from coach.rubrics import QuantComponent, QuantificationRubric, ScoringKey
 
 _CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
 _CHECK_BY_NAME = {check.value: check for check in MetricCheck}
@@ -69,14 +69,13 @@ class QuantFeatures:
 class QuantCues:
     """Where each check's, subject's and outcome family's words stand in the placed notes."""
 
-    def __init__(
-        self, tokens: Tokens, placed: Sequence[PlacedUnit], rubric: QuantificationRubric
-    ) -> None:
+    def __init__(self, hits: Sequence[Hit[ScoringKey]], placed: Sequence[PlacedUnit]) -> None:
         inside = SpanIndex([(u.start, u.end) for u in placed])
         self._spans: dict[str, list[tuple[int, int]]] = {}
-        for hit in rubric.cue_book.find(tokens):
-            if inside.holding(hit.start, hit.end) is not None:
-                self._spans.setdefault(hit.key, []).append((hit.start, hit.end))
+        for hit in hits:
+            owner, name = hit.key
+            if owner == "quant" and inside.holding(hit.start, hit.end) is not None:
+                self._spans.setdefault(name, []).append((hit.start, hit.end))
 
     def first(self, key: str, start: int, end: int) -> tuple[int, int] | None:
         """The first span of `key` starting inside [start, end)."""

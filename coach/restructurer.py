@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from coach.cues import Tokens, tokenize
+from coach.cues import Hit, Tokens, tokenize
 from coach.models import (
     Excerpt,
     HeaderFacts,
@@ -23,7 +23,7 @@ from coach.models import (
     StoryElement,
 )
 from coach.placement import Measured, PlacedUnit, SpanIndex, measure_all
-from coach.rubrics import QuantificationRubric, StarPlusRubric, normalise_heading
+from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, split_lines, split_units
 
 _SECTIONS: tuple[Section, ...] = tuple(Section)
@@ -37,6 +37,7 @@ class Restructured:
     story: StarStory
     units: list[PlacedUnit]
     tokens: Tokens
+    hits: list[Hit[ScoringKey]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
 
 def _emissions(
     units: list[Unit],
-    tokens: Tokens,
+    hits: list[Hit[ScoringKey]],
     headings: _Headings,
     measured: list[Measured],
     rubric: StarPlusRubric,
@@ -103,12 +104,15 @@ def _emissions(
     table = [[0.0] * len(_SECTIONS) for _ in units]
     where = SpanIndex([(u.start, u.end) for u in units])
     counted: set[tuple[int, int]] = set()
-    for hit in rubric.cue_book.find(tokens):
+    for hit in hits:
+        owner, section = hit.key
+        if owner != "star":
+            continue
         row = where.holding(hit.start, hit.end)
         # Each cue group adds its weight once per unit, however many of its phrases match.
         if row is not None and (row, hit.group) not in counted:
             counted.add((row, hit.group))
-            table[row][column[hit.key]] += hit.weight
+            table[row][column[section]] += hit.weight
     first = units[0].start
     width = max(1, units[-1].end - first)
     result = column[Section.RESULT]
@@ -167,28 +171,26 @@ def _best_path(emissions: list[list[float]], rubric: StarPlusRubric) -> list[int
     return path
 
 
-def restructure(
-    notes: str,
-    star: StarPlusRubric,
-    quant: QuantificationRubric,
-    lines: list[Line] | None = None,
-) -> Restructured:
+def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> Restructured:
     """Place every sentence of the notes in a STAR+ section, with its span and its figures.
 
-    `lines` are `split_lines(notes)` if the caller already has them.
+    `lines` are `split_lines(notes)` if the caller already has them. The cue hits of every scoring
+    rubric come back too, found in the same walk, for the grader.
     """
+    star, quant = rubrics.star_plus, rubrics.quantification
     if lines is None:
         lines = split_lines(notes)
     headings = _read_headings(notes, lines, star)
     boundary = star.clause_boundaries
     units = [
         u
-        for u in split_units(notes, lines, boundary.regex, boundary.min_words)
+        for u in split_units(notes, lines, boundary.regex, boundary.min_words, boundary.may_split)
         if u.line not in headings.excluded_lines
     ]
     tokens = tokenize(notes, (unit.start for unit in units))
+    hits = rubrics.scoring_cues.find(tokens)
     measured = measure_all(notes, [(unit.start, unit.end) for unit in units], quant, tokens)
-    path = _best_path(_emissions(units, tokens, headings, measured, star), star) if units else []
+    path = _best_path(_emissions(units, hits, headings, measured, star), star) if units else []
     placed = [
         PlacedUnit(
             start=unit.start,
@@ -200,7 +202,9 @@ def restructure(
         )
         for unit, state, found in zip(units, path, measured, strict=True)
     ]
-    return Restructured(story=_story(notes, placed, headings, star), units=placed, tokens=tokens)
+    return Restructured(
+        story=_story(notes, placed, headings, star), units=placed, tokens=tokens, hits=hits
+    )
 
 
 def _story(

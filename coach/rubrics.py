@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -13,6 +13,10 @@ from coach.cues import CueBook, PhraseError, validate_phrases
 from coach.errors import RubricError
 from coach.models import Level, MetricKind, PsiSection, Section
 from coach.versioned import read_versioned, versioned_files
+
+# A key of the combined scoring cues: ("star", Section), ("level", (dimension, kind)) or
+# ("quant", check or family name).
+ScoringKey = tuple[str, Any]
 
 
 class _Strict(BaseModel):
@@ -109,6 +113,7 @@ class ClauseBoundaries(_Strict):
     """Where run-on sentences split into clauses."""
 
     min_words: int = Field(ge=1)
+    triggers: list[str] = Field(min_length=1)
     patterns: list[str] = Field(min_length=1)
 
     _validate = field_validator("patterns")(_check_patterns)
@@ -117,6 +122,11 @@ class ClauseBoundaries(_Strict):
     def regex(self) -> re.Pattern[str]:
         """The boundaries as one compiled alternation."""
         return compile_patterns(self.patterns)
+
+    def may_split(self, sentence: str) -> bool:
+        """Whether a sentence holds any boundary's tell-tale text (cheaper than the regex)."""
+        lowered = sentence.lower()
+        return any(trigger in lowered for trigger in self.triggers)
 
 
 class WeightedRubricLine(_Strict):
@@ -199,15 +209,13 @@ class StarPlusRubric(_Versioned):
         }
 
     @cached_property
-    def cue_book(self) -> CueBook[Section]:
-        """Every section's cue groups, matched in one pass."""
-        return CueBook(
-            [
-                (section, group.weight, group.phrases)
-                for section, rubric in self.sections.items()
-                for group in rubric.cues
-            ]
-        )
+    def cue_entries(self) -> list[tuple[Section, float, list[str]]]:
+        """Every section's cue groups as (section, weight, phrases)."""
+        return [
+            (section, group.weight, group.phrases)
+            for section, rubric in self.sections.items()
+            for group in rubric.cues
+        ]
 
     @cached_property
     def header_fact_index(self) -> dict[str, str]:
@@ -277,8 +285,8 @@ class QuantificationRubric(_Versioned):
     )
 
     @cached_property
-    def cue_book(self) -> CueBook[str]:
-        """Checks, subjects and outcome families, matched in one pass."""
+    def cue_entries(self) -> list[tuple[str, float, list[str]]]:
+        """Checks, subjects and outcome families as (name, weight, phrases)."""
         entries: list[tuple[str, float, list[str]]] = [
             (name, 1.0, check.phrases) for name, check in self.checks.items()
         ]
@@ -287,7 +295,7 @@ class QuantificationRubric(_Versioned):
             ("business", 1.0, self.business_families),
             ("technical", 1.0, self.technical_families),
         ]
-        return CueBook(entries)
+        return entries
 
     @cached_property
     def count_noun_set(self) -> frozenset[str]:
@@ -349,8 +357,8 @@ class LevelRubric(_Versioned):
     personal_role: PersonalRole
 
     @cached_property
-    def cue_book(self) -> CueBook[tuple[str, str]]:
-        """Every dimension's L6, L7 and anti cues, keyed (dimension, "L6"|"L7"|"anti")."""
+    def cue_entries(self) -> list[tuple[tuple[str, str], float, list[str]]]:
+        """Every dimension's cue groups, keyed (dimension, "L6"|"L7"|"anti")."""
         entries: list[tuple[tuple[str, str], float, list[str]]] = []
         for name, dimension in self.dimensions.items():
             for kind, groups in (
@@ -359,7 +367,7 @@ class LevelRubric(_Versioned):
                 ("anti", dimension.anti.cues if dimension.anti else []),
             ):
                 entries += [((name, kind), group.weight, group.phrases) for group in groups]
-        return CueBook(entries)
+        return entries
 
 
 # --- Injection and overall ---------------------------------------------------------------------
@@ -432,6 +440,18 @@ class RubricSet(_Strict):
     injection: InjectionRubric
     overall: OverallRubric
     guard: GuardRubric
+
+    @cached_property
+    def scoring_cues(self) -> CueBook[ScoringKey]:
+        """The STAR+, level and quantification cues in one book: one walk over a story's words.
+
+        Keys are ("star", section), ("level", (dimension, kind)) and ("quant", name).
+        """
+        entries: list[tuple[ScoringKey, float, list[str]]] = []
+        entries += [(("star", key), w, p) for key, w, p in self.star_plus.cue_entries]
+        entries += [(("level", key), w, p) for key, w, p in self.level.cue_entries]
+        entries += [(("quant", key), w, p) for key, w, p in self.quantification.cue_entries]
+        return CueBook(entries)
 
     @property
     def versions(self) -> dict[str, int]:

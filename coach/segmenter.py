@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -187,16 +188,26 @@ def split_clauses(
 
 
 def split_units(
-    notes: str, lines: list[Line], boundary: re.Pattern[str], min_words: int
+    notes: str,
+    lines: list[Line],
+    boundary: re.Pattern[str],
+    min_words: int,
+    may_split: Callable[[str], bool] | None = None,
 ) -> list[Unit]:
-    """Every sentence and clause of the notes, in order."""
+    """Every sentence and clause of the notes, in order.
+
+    `may_split`, when given, says cheaply whether a sentence could hold a boundary at all.
+    """
     units: list[Unit] = []
     sentence_index = 0
     for line in lines:
         if line.start >= line.end:
             continue
         for s_start, s_end in split_sentences(notes, line.start, line.end):
-            for c_start, c_end in split_clauses(notes, s_start, s_end, boundary, min_words):
-                units.append(Unit(c_start, c_end, line.index, sentence_index))
+            if may_split is not None and not may_split(notes[s_start:s_end]):
+                units.append(Unit(s_start, s_end, line.index, sentence_index))
+            else:
+                for c_start, c_end in split_clauses(notes, s_start, s_end, boundary, min_words):
+                    units.append(Unit(c_start, c_end, line.index, sentence_index))
             sentence_index += 1
     return units

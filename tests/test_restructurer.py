@@ -18,12 +18,12 @@ PROSE = (
 
 
 def _placed(notes: str, rubrics: RubricSet) -> dict[Section, list[str]]:
-    story = restructure(notes, rubrics.star_plus, rubrics.quantification).story
+    story = restructure(notes, rubrics).story
     return {s: [e.text for e in story.elements(s)] for s in Section if story.elements(s)}
 
 
 def test_every_element_is_a_verbatim_span(rubrics: RubricSet) -> None:
-    story = restructure(PROSE, rubrics.star_plus, rubrics.quantification).story
+    story = restructure(PROSE, rubrics).story
     elements = [e for s in Section for e in story.elements(s)]
     assert elements
     for element in elements:
@@ -56,7 +56,7 @@ def test_header_facts_and_title(rubrics: RubricSet) -> None:
         "Checkout rewrite¶\nDuration: 4 months\nRole: Senior Engineer\nTeam Size: 6 engineers\n"
         "Technologies: Java, Redis\nSituation\nThe service was slow."
     )
-    story = restructure(notes, rubrics.star_plus, rubrics.quantification).story
+    story = restructure(notes, rubrics).story
     facts = {k: v.text if v else None for k, v in story.header.facts().items()}
     assert facts == {
         "duration": "4 months",
@@ -69,7 +69,7 @@ def test_header_facts_and_title(rubrics: RubricSet) -> None:
 
 
 def test_missing_sections_get_marked_placeholders(rubrics: RubricSet) -> None:
-    story = restructure("I rewrote the cache.", rubrics.star_plus, rubrics.quantification).story
+    story = restructure("I rewrote the cache.", rubrics).story
     missing = {p.section for p in story.placeholders}
     assert Section.ACTION not in missing
     assert {Section.SITUATION, Section.RESULT, Section.LESSONS} <= missing
@@ -79,7 +79,7 @@ def test_missing_sections_get_marked_placeholders(rubrics: RubricSet) -> None:
 
 
 def test_psi_folds_sections_and_measures_balance(rubrics: RubricSet) -> None:
-    story = restructure(PROSE, rubrics.star_plus, rubrics.quantification).story
+    story = restructure(PROSE, rubrics).story
     psi = to_psi(story, rubrics.star_plus)
     assert [e.text for e in psi.sections[PsiSection.PROBLEM]] == [
         e.text for e in story.elements(Section.SITUATION) + story.elements(Section.TASK)
