@@ -14,8 +14,9 @@ notes (see rubrics/README.md):
     ..N           zero to N words of anything          ..3
     ^             (first) the phrase starts a sentence or clause
 
-Phrases are indexed by their first word, so matching every rubric against a story is one walk
-over its words instead of one regular-expression scan per pattern.
+Phrases are indexed by their first word (or first two), so matching every rubric against a story
+is one walk over its words instead of one regular-expression scan per pattern. Only the phrases a
+word can start are tried there, each as a compiled pattern anchored at that word.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from itertools import accumulate
+from typing import Generic, NamedTuple, TypeVar
 
 K = TypeVar("K")
 
@@ -84,6 +86,8 @@ class Tokens:
     ends: list[int]
     opens_unit: list[bool]
     unit_limit: list[int]  # index of the next word that opens a unit: matches stop before it
+    joined: str  # the words, each followed by one space: what phrase patterns run over
+    offsets: list[int]  # where each word starts in `joined`, then len(joined)
 
     def span_of(self, first: int, last: int) -> tuple[int, int]:
         """Character span from word `first` to word `last` inclusive."""
@@ -93,18 +97,18 @@ class Tokens:
         """Indices of the words inside the character span [start, end)."""
         return range(bisect_left(self.starts, start), bisect_left(self.starts, end))
 
+    def last_word_before(self, joined_end: int) -> int:
+        """Index of the word a pattern match over `joined` ending at `joined_end` ended with."""
+        return bisect_left(self.offsets, joined_end) - 1
+
 
 def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
     """Words of `text` (lower-cased, curly apostrophes straightened) and their spans."""
     lowered = text.lower().replace("\u2019", "'")
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for match in _TOKEN.finditer(lowered):
-        start, end = match.span()
-        words.append(lowered[start:end])
-        starts.append(start)
-        ends.append(end)
+    found = list(_TOKEN.finditer(lowered))
+    words = [match.group() for match in found]
+    starts = [match.start() for match in found]
+    ends = [match.end() for match in found]
     opens = [False] * len(words)
     for position in unit_starts:
         index = bisect_left(starts, position)
@@ -113,7 +117,9 @@ def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
     limit = [len(words)] * len(words)
     for index in range(len(words) - 2, -1, -1):
         limit[index] = index + 1 if opens[index + 1] else limit[index + 1]
-    return Tokens(words, starts, ends, opens, limit)
+    joined = " ".join(words) + " " if words else ""
+    offsets = [0, *accumulate(len(word) + 1 for word in words)]
+    return Tokens(words, starts, ends, opens, limit, joined, offsets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +132,24 @@ class _Spec:
     negated: bool = False
     gap: int = 0
 
-    def hit(self, word: str) -> bool:
-        """Whether one word matches the spec (ignoring negation)."""
-        if self.kind == "any" or word in self.words:
-            return True
-        if self.number and (word in _NUMBER_WORDS or _NUMBER.fullmatch(word)):
-            return True
-        for kind, affix in self.affixes:
-            if (kind == "prefix" and word.startswith(affix)) or (
-                kind == "suffix" and word.endswith(affix)
-            ):
-                return True
-        return False
+    def regex(self) -> str:
+        """A regular expression for one word of `Tokens.joined` with its trailing space."""
+        if self.kind == "gap":
+            return f"(?:[^ ]+ ){{0,{self.gap}}}?"  # lazy: the shortest gap is tried first
+        if self.kind == "any":
+            word = "[^ ]+"
+        else:
+            choices = [re.escape(w) for w in sorted(self.words)]
+            for kind, affix in self.affixes:
+                choices.append(
+                    f"{re.escape(affix)}[^ ]*" if kind == "prefix" else f"[^ ]*{re.escape(affix)}"
+                )
+            if self.number:
+                choices += [_NUMBER.pattern, *sorted(_NUMBER_WORDS)]
+            word = "(?:" + "|".join(choices) + ")"
+        if self.negated:
+            return f"(?!{word} )"
+        return f"(?:{word} )?" if self.optional else f"{word} "
 
 
 class PhraseError(ValueError):
@@ -179,8 +191,8 @@ class Phrase:
     source: str
     anchored: bool
     specs: tuple[_Spec, ...]
-    simple: bool = False  # no gaps, options or negations: matched without backtracking
-    single: bool = False  # one spec, not anchored: found once its first word is
+    pattern: re.Pattern[str]  # the whole phrase over `Tokens.joined`
+    single: bool = False  # one plain spec, not anchored: found once its first word is
 
     @classmethod
     def parse(cls, source: str) -> Phrase:
@@ -202,56 +214,21 @@ class Phrase:
     @classmethod
     def of(cls, source: str, anchored: bool, specs: tuple[_Spec, ...]) -> Phrase:
         """A phrase from parsed specs."""
-        simple = all(s.kind != "gap" and not s.optional and not s.negated for s in specs)
-        return cls(source, anchored, specs, simple, simple and len(specs) == 1 and not anchored)
+        # The regex engine backtracks in the phrase language's order: a gap tries its fewest
+        # words first, an optional word is taken when it is there.
+        pattern = re.compile("".join(spec.regex() for spec in specs))
+        single = len(specs) == 1 and not (anchored or specs[0].optional or specs[0].negated)
+        return cls(source, anchored, specs, pattern, single)
 
-    def match_at(self, tokens: Tokens, index: int, checked: int = 0) -> int | None:
-        """Index of the last word of a match starting at word `index`, or None.
-
-        `checked` is how many leading specs the caller already knows to match (0, 1 or 2), each
-        on one word.
-        """
+    def match_at(self, tokens: Tokens, index: int) -> int | None:
+        """Index of the last word of a match starting at word `index`, or None."""
         if self.anchored and not tokens.opens_unit[index]:
             return None
-        words = tokens.words
-        if self.simple:
-            end = index + len(self.specs)
-            if end > len(words):
-                return None
-            specs = self.specs
-            for offset in range(checked, len(specs)):
-                if not specs[offset].hit(words[index + offset]):
-                    return None
-            return end - 1
-        return _match(self.specs, checked, words, index + checked, index + checked - 1)
+        found = self.pattern.match(tokens.joined, tokens.offsets[index])
+        return None if found is None else tokens.last_word_before(found.end())
 
 
-def _match(specs: Sequence[_Spec], at: int, words: list[str], pos: int, last: int) -> int | None:
-    """Backtracking match of specs[at:] from word `pos`; `last` is the last word consumed."""
-    if at == len(specs):
-        return last
-    spec = specs[at]
-    if spec.kind == "gap":
-        for skip in range(spec.gap + 1):
-            found = _match(specs, at + 1, words, pos + skip, last if skip == 0 else pos + skip - 1)
-            if found is not None:
-                return found
-        return None
-    if spec.negated:
-        if pos < len(words) and spec.hit(words[pos]):
-            return None
-        return _match(specs, at + 1, words, pos, last)
-    if pos < len(words) and spec.hit(words[pos]):
-        found = _match(specs, at + 1, words, pos + 1, pos)
-        if found is not None:
-            return found
-    if spec.optional:
-        return _match(specs, at + 1, words, pos, last)
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class CueMatch:
+class CueMatch(NamedTuple):
     """A phrase of one group matched at a span of the text."""
 
     group: int
@@ -326,9 +303,18 @@ class CueSet:
 
     def matches(self, tokens: Tokens) -> list[CueMatch]:
         """Every phrase match in text order; a group's matches never overlap each other."""
-        found: list[CueMatch] = []
+        return [CueMatch(group, start, end) for group, start, end in self.spans(tokens)]
+
+    def spans(self, tokens: Tokens) -> list[tuple[int, int, int]]:
+        """`matches` as plain (group, start, end) tuples: the hot path builds no objects."""
+        found: list[tuple[int, int, int]] = []
         busy_until: dict[int, int] = {}  # group -> index of the last word its last match used
-        starts, ends = tokens.starts, tokens.ends
+        starts, ends, opens, limit = (
+            tokens.starts,
+            tokens.ends,
+            tokens.opens_unit,
+            tokens.unit_limit,
+        )
         cache = self._candidate_cache
         if len(cache) > _CANDIDATE_CACHE_WORDS:
             cache.clear()
@@ -342,19 +328,17 @@ class CueSet:
                 pairs = by_pair.get((word, words[index + 1]))
                 if pairs:
                     candidates = [*candidates, *((g, p, 2) for g, p in pairs)]
-            if not candidates:
-                continue
             for group, phrase, checked in candidates:
-                if busy_until.get(group, -1) >= index:
+                if busy_until.get(group, -1) >= index or (phrase.anchored and not opens[index]):
                     continue
                 if checked and phrase.single:
                     last: int | None = index
                 else:
-                    last = phrase.match_at(tokens, index, checked)
+                    last = phrase.match_at(tokens, index)
                 # A phrase never runs from one sentence or clause into the next.
-                if last is not None and last < tokens.unit_limit[index]:
+                if last is not None and last < limit[index]:
                     busy_until[group] = last
-                    found.append(CueMatch(group, starts[index], ends[last]))
+                    found.append((group, starts[index], ends[last]))
         return found
 
 
@@ -373,8 +357,7 @@ def validate_phrases(phrases: Iterable[str]) -> None:
         Phrase.parse(phrase)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit(Generic[K]):
+class Hit(NamedTuple, Generic[K]):
     """A cue of the group keyed `key` (worth `weight`) found at a span."""
 
     key: K
@@ -395,6 +378,6 @@ class CueBook(Generic[K]):
         """Every hit in the text, in order."""
         keys = self._keys
         return [
-            Hit(keys[m.group][0], m.group, keys[m.group][1], m.start, m.end)
-            for m in self._cues.matches(tokens)
+            Hit(keys[group][0], group, keys[group][1], start, end)
+            for group, start, end in self._cues.spans(tokens)
         ]

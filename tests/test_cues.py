@@ -27,6 +27,11 @@ def _found(phrase: str, text: str, unit_starts: tuple[int, ...] = (0,)) -> list[
         ("didn't", "We didn’t ship", ["didn’t"]),
         ("vs|versus *", "Kafka vs. Kinesis", ["vs. Kinesis"]),
         ("p99", "p99 850ms", ["p99"]),
+        # Regex metacharacters inside words are literal: "." is not "any character".
+        ("node.js", "nodexjs and node.js", ["node.js"]),
+        ("$ #", "saved $310k and $ 4.2m", ["$310k", "$ 4.2m"]),
+        ("cut the? cost", "cut the cost, cut cost", ["cut the cost", "cut cost"]),
+        ("# ..2 services", "12 legacy payment services", ["12 legacy payment services"]),
     ],
 )
 def test_phrase_forms(phrase: str, text: str, expected: list[str]) -> None:
