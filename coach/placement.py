@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coach.cues import Tokens
-from coach.figures import Change, candidate_positions, find_figures, pair_changes
+from coach.figures import Candidates, Change, find_figures, pair_changes
 from coach.models import Figure, Section
 from coach.rubrics import QuantificationRubric
 
@@ -37,19 +37,16 @@ def measure(
     start: int,
     end: int,
     rubric: QuantificationRubric,
-    tokens: Tokens | None = None,
+    candidates: Candidates | None = None,
 ) -> Measured:
     """Find the figures and changes in `notes[start:end]`."""
-    words = None
-    if tokens is not None:
-        words = [(tokens.starts[i], tokens.words[i]) for i in tokens.between(start, end)]
     figures = find_figures(
         notes,
         start,
         end,
         count_nouns=rubric.count_noun_set,
         not_figure_after=rubric.not_figure_after_set,
-        words=words,
+        candidates=candidates,
     )
     return Measured(tuple(figures), tuple(pair_changes(notes, figures)))
 
@@ -62,9 +59,12 @@ def measure_all(
 ) -> list[Measured]:
     """Measure many spans, looking closely only at those that hold a digit or number word."""
     where = SpanIndex(spans)
-    holding = {where.locate(at) for at in candidate_positions(notes, tokens.starts, tokens.words)}
+    candidates = Candidates.find(
+        notes, 0, len(notes), zip(tokens.starts, tokens.words, strict=True)
+    )
+    holding = {where.locate(at) for at in (*candidates.starts, *candidates.ratio_words)}
     return [
-        measure(notes, start, end, rubric, tokens) if i in holding else _NOTHING
+        measure(notes, start, end, rubric, candidates) if i in holding else _NOTHING
         for i, (start, end) in enumerate(spans)
     ]
 
