@@ -232,30 +232,45 @@ def quant_features(
     )
 
 
-def _fraction(
-    line: QuantComponent, features: QuantFeatures, rubric: QuantificationRubric
-) -> tuple[float, str]:
-    """How much of one rubric line the story earns (0-1), and why."""
+def _fraction(line: QuantComponent, features: QuantFeatures, rubric: QuantificationRubric) -> float:
+    """How much of one rubric line the story earns (0-1). Questions price answers with this many
+    times per story, so the words that explain it are built apart, by `_reason`."""
     if line.name == "coverage":
         share = _share(features.result_units_with_figures, features.result_units)
-        reason = (
+        return min(1.0, share / line.saturation)
+    if line.name == "breadth":
+        return min(1.0, len(features.families) / 2 / line.saturation)
+    check = _CHECK_BY_NAME[line.name]
+    fraction = _passing_fraction(line, features, check)
+    credit = rubric.score.story_level_credit
+    if fraction < credit and features.story_level[check] is not None:
+        return credit
+    return fraction
+
+
+def _passing_fraction(line: QuantComponent, features: QuantFeatures, check: MetricCheck) -> float:
+    """A check's line earned by the result metrics that pass it alone."""
+    return min(1.0, _share(features.passing[check], features.eligible[check]) / line.saturation)
+
+
+def _reason(line: QuantComponent, features: QuantFeatures, rubric: QuantificationRubric) -> str:
+    """Why the story earns what `_fraction` says of one rubric line."""
+    if line.name == "coverage":
+        return (
             f"{features.result_units_with_figures} of {features.result_units} result "
             "statements carry a figure"
         )
-        return min(1.0, share / line.saturation), reason
     if line.name == "breadth":
         named = " and ".join(sorted(features.families)) or "no"
-        return min(1.0, len(features.families) / 2 / line.saturation), f"{named} outcomes measured"
+        return f"{named} outcomes measured"
     check = _CHECK_BY_NAME[line.name]
     passing, eligible = features.passing[check], features.eligible[check]
-    fraction = min(1.0, _share(passing, eligible) / line.saturation)
     reason = f"{passing} of {eligible} result metrics"
     story_evidence = features.story_level[check]
-    credit = rubric.score.story_level_credit
-    if fraction < credit and story_evidence is not None:
-        fraction = credit
+    credited = _passing_fraction(line, features, check) < rubric.score.story_level_credit
+    if story_evidence is not None and credited:
         reason += f"; stated once elsewhere: \u201c{story_evidence.text}\u201d"
-    return fraction, reason
+    return reason
 
 
 def quant_points(
@@ -267,7 +282,7 @@ def quant_points(
     """
     score = rubric.score
     lines = score.components if only is None else [score.component(only)]
-    earned = sum(line.weight * _fraction(line, features, rubric)[0] for line in lines)
+    earned = sum(line.weight * _fraction(line, features, rubric) for line in lines)
     return 100 * earned / score.total_weight
 
 
@@ -277,14 +292,14 @@ def quant_score(
     """The 0-100 quantification score, one component per rubric line."""
     components: list[ScoreComponent] = []
     for line in rubric.score.components:
-        fraction, reason = _fraction(line, features, rubric)
+        fraction = _fraction(line, features, rubric)
         components.append(
             ScoreComponent(
                 name=line.name,
                 points=round(line.weight * fraction, 2),
                 max_points=line.weight,
                 rubric=line.rubric,
-                reason=reason,
+                reason=_reason(line, features, rubric),
             )
         )
     return Score.from_components("quantification", components, list(evidence))
