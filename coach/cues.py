@@ -89,10 +89,6 @@ class Tokens:
     joined: str  # the words, each followed by one space: what phrase patterns run over
     offsets: list[int]  # where each word starts in `joined`, then len(joined)
 
-    def span_of(self, first: int, last: int) -> tuple[int, int]:
-        """Character span from word `first` to word `last` inclusive."""
-        return self.starts[first], self.ends[last]
-
     def between(self, start: int, end: int) -> range:
         """Indices of the words inside the character span [start, end)."""
         return range(bisect_left(self.starts, start), bisect_left(self.starts, end))
@@ -192,7 +188,7 @@ class Phrase:
     anchored: bool
     specs: tuple[_Spec, ...]
     pattern: re.Pattern[str]  # the whole phrase over `Tokens.joined`
-    single: bool = False  # one plain spec, not anchored: found once its first word is
+    single: bool = False  # one required spec, not anchored: a match once its first word fits
 
     @classmethod
     def parse(cls, source: str) -> Phrase:
@@ -221,9 +217,10 @@ class Phrase:
         return cls(source, anchored, specs, pattern, single)
 
     def match_at(self, tokens: Tokens, index: int) -> int | None:
-        """Index of the last word of a match starting at word `index`, or None."""
-        if self.anchored and not tokens.opens_unit[index]:
-            return None
+        """Index of the last word of a match starting at word `index`, or None.
+
+        Anchoring is the caller's to check (`CueSet.spans` does, before calling).
+        """
         found = self.pattern.match(tokens.joined, tokens.offsets[index])
         return None if found is None else tokens.last_word_before(found.end())
 
@@ -246,7 +243,7 @@ class CueSet:
         self._numbers: list[tuple[int, Phrase]] = []
         self._by_suffix: dict[str, list[tuple[int, str, Phrase]]] = {}
         # Which phrases may start at a word depends on the word alone: remember it across texts.
-        self._candidate_cache: dict[str, list[tuple[int, Phrase, int]]] = {}
+        self._candidate_cache: dict[str, list[tuple[int, Phrase, bool]]] = {}
         # Phrases whose first two specs are plain words, indexed by both words.
         self._by_pair: dict[tuple[str, str], list[tuple[int, Phrase]]] = {}
         for group, phrases in enumerate(groups):
@@ -283,20 +280,21 @@ class CueSet:
             if kind == "prefix":
                 self._by_prefix.setdefault(prefix[:1], []).append((group, prefix, phrase))
 
-    def _candidates(self, word: str) -> list[tuple[int, Phrase, int]]:
-        """Phrases that could start at this word, with how many leading specs it already fits."""
-        found = [(g, p, 1) for g, p in self._by_word.get(word, ())]
+    def _candidates(self, word: str) -> list[tuple[int, Phrase, bool]]:
+        """Phrases that could start at this word, and whether the index already showed that the
+        word fits their first spec."""
+        found = [(g, p, True) for g, p in self._by_word.get(word, ())]
         found += [
-            (g, p, 1) for g, pre, p in self._by_prefix.get(word[:1], ()) if word.startswith(pre)
+            (g, p, True) for g, pre, p in self._by_prefix.get(word[:1], ()) if word.startswith(pre)
         ]
         found += [
-            (g, p, 1) for g, suf, p in self._by_suffix.get(word[-1:], ()) if word.endswith(suf)
+            (g, p, True) for g, suf, p in self._by_suffix.get(word[-1:], ()) if word.endswith(suf)
         ]
         if self._numbers and (word in _NUMBER_WORDS or _NUMBER.fullmatch(word)):
-            found += [(g, p, 1) for g, p in self._numbers]
-        found += [(g, p, 0) for g, p in self._scan]
+            found += [(g, p, True) for g, p in self._numbers]
+        found += [(g, p, False) for g, p in self._scan]
         # A phrase indexed under several of its first words must not be tried twice.
-        unique: dict[tuple[int, int], tuple[int, Phrase, int]] = {}
+        unique: dict[tuple[int, int], tuple[int, Phrase, bool]] = {}
         for entry in found:
             unique.setdefault((entry[0], id(entry[1])), entry)
         return list(unique.values())
@@ -327,11 +325,11 @@ class CueSet:
             if index + 1 < len(words):
                 pairs = by_pair.get((word, words[index + 1]))
                 if pairs:
-                    candidates = [*candidates, *((g, p, 2) for g, p in pairs)]
-            for group, phrase, checked in candidates:
+                    candidates = [*candidates, *((g, p, True) for g, p in pairs)]
+            for group, phrase, fits_first in candidates:
                 if busy_until.get(group, -1) >= index or (phrase.anchored and not opens[index]):
                     continue
-                if checked and phrase.single:
+                if fits_first and phrase.single:
                     last: int | None = index
                 else:
                     last = phrase.match_at(tokens, index)

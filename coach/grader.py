@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.cues import Hit, Tokens, tokenize
+from coach.cues import Hit, Tokens
 from coach.levels import level_fit_score, level_hits, read_level
 from coach.models import (
     Excerpt,
@@ -23,7 +23,7 @@ from coach.models import (
     ScoreComponent,
     Scores,
 )
-from coach.placement import PlacedUnit
+from coach.placement import PlacedUnit, hits_inside
 from coach.quantification import (
     QuantCues,
     build_metrics,
@@ -71,23 +71,21 @@ def grade(
     rubrics: RubricSet,
     target: Level,
     framework: Framework,
-    tokens: Tokens | None = None,
-    hits: Sequence[Hit[ScoringKey]] | None = None,
+    *,
+    tokens: Tokens,
+    hits: Sequence[Hit[ScoringKey]],
 ) -> Grade:
     """Score a placed story, read its level, and ask what would raise it.
 
-    `tokens` and `hits` are the restructurer's, when the caller has them.
+    `tokens` and `hits` are the restructurer's (`Restructured`): the notes are walked once.
     """
-    if tokens is None:
-        tokens = tokenize(notes, (unit.start for unit in placed))
-    if hits is None:
-        hits = rubrics.scoring_cues.find(tokens)
-    cues = QuantCues(hits, placed)
+    inside = hits_inside(hits, [(unit.start, unit.end) for unit in placed])
+    cues = QuantCues(inside)
     metrics = build_metrics(notes, placed, cues, rubrics.quantification)
     quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)
     structure = structure_features(placed, tokens)
     reading, level_weights, role_flag = read_level(
-        notes, placed, level_hits(hits, placed), metrics, rubrics.level, target, tokens
+        notes, placed, level_hits(inside), metrics, rubrics.level, target, tokens
     )
     first_of_section: dict[str, Excerpt] = {}
     for unit in placed:

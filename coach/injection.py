@@ -16,7 +16,7 @@ def find_injections(
     flags: list[Flag] = []
     lowered = notes.lower()
     for kind in rubric.patterns:
-        if not any(trigger in lowered for trigger in kind.triggers):
+        if not kind.may_match(lowered):
             continue
         evidence: dict[tuple[int, int], Excerpt] = {}
         for match in kind.regex.finditer(notes):

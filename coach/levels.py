@@ -18,7 +18,7 @@ from coach.models import (
     Score,
     ScoreComponent,
 )
-from coach.placement import PlacedUnit, SpanIndex
+from coach.placement import OwnedHits, PlacedUnit
 from coach.rubrics import DimensionRubric, LevelRubric, ScoringKey
 
 _MAX_EVIDENCE = 4
@@ -59,14 +59,11 @@ class DimensionWeights:
 LevelHits = dict[tuple[str, str], list[Hit[ScoringKey]]]
 
 
-def level_hits(hits: Sequence[Hit[ScoringKey]], placed: Sequence[PlacedUnit]) -> LevelHits:
-    """The level rubric's cues found inside the placed notes, by (dimension, kind)."""
-    inside = SpanIndex([(u.start, u.end) for u in placed])
+def level_hits(inside: OwnedHits) -> LevelHits:
+    """The level rubric's cues inside the placed notes (`hits_inside`), by (dimension, kind)."""
     found: LevelHits = {}
-    for hit in hits:
-        owner, key = hit.key
-        if owner == "level" and inside.holding(hit.start, hit.end) is not None:
-            found.setdefault(key, []).append(hit)
+    for _, hit in inside.get("level", ()):
+        found.setdefault(hit.key[1], []).append(hit)
     return found
 
 
@@ -189,19 +186,22 @@ def mean_points(signals: Sequence[LevelSignal], rubric: LevelRubric) -> float:
     return sum(rubric.dimensions[s.dimension].weight * s.points for s in signals) / total
 
 
+def _fit(points: float, target: Level, rubric: LevelRubric) -> float:
+    """How much of the target level a dimension's points reach (0-1)."""
+    return min(1.0, points / (rubric.points[target] or 1.0))
+
+
 def level_fit_points(points: dict[str, float], target: Level, rubric: LevelRubric) -> float:
     """The level-fit score before rounding, from each dimension's points."""
-    target_points = rubric.points[target] or 1.0
     total = sum(d.weight for d in rubric.dimensions.values()) or 1.0
     earned = sum(
-        d.weight * min(1.0, points[name] / target_points) for name, d in rubric.dimensions.items()
+        d.weight * _fit(points[name], target, rubric) for name, d in rubric.dimensions.items()
     )
     return 100 * earned / total
 
 
 def level_fit_score(reading: LevelReading, rubric: LevelRubric) -> Score:
     """How close each dimension comes to the target level, weighted: 0-100."""
-    target_points = rubric.points[reading.target] or 1.0
     components: list[ScoreComponent] = []
     for signal in reading.signals:
         dimension = rubric.dimensions[signal.dimension]
@@ -209,7 +209,7 @@ def level_fit_score(reading: LevelReading, rubric: LevelRubric) -> Score:
         components.append(
             ScoreComponent(
                 name=signal.dimension,
-                points=round(dimension.weight * min(1.0, signal.points / target_points), 3),
+                points=round(dimension.weight * _fit(signal.points, reading.target, rubric), 3),
                 max_points=dimension.weight,
                 rubric=_rubric_line(dimension, reading.target),
                 reason=f"reads {signal.level.value}" + (f": {quoted}" if quoted else ""),

@@ -6,10 +6,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.cues import Tokens
+from coach.cues import Hit, Tokens
 from coach.figures import Candidates, Change, find_figures, pair_changes
 from coach.models import Figure, Section
-from coach.rubrics import QuantificationRubric
+from coach.rubrics import QuantificationRubric, ScoringKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +37,9 @@ def measure(
     start: int,
     end: int,
     rubric: QuantificationRubric,
-    candidates: Candidates | None = None,
+    candidates: Candidates,
 ) -> Measured:
-    """Find the figures and changes in `notes[start:end]`."""
+    """Find the figures and changes in `notes[start:end]`; `candidates` are the whole notes'."""
     figures = find_figures(
         notes,
         start,
@@ -67,6 +67,21 @@ def measure_all(
         measure(notes, start, end, rubric, candidates) if i in holding else _NOTHING
         for i, (start, end) in enumerate(spans)
     ]
+
+
+OwnedHits = dict[str, list[tuple[int, Hit[ScoringKey]]]]
+
+
+def hits_inside(hits: Sequence[Hit[ScoringKey]], spans: Sequence[tuple[int, int]]) -> OwnedHits:
+    """The hits that lie wholly inside one of `spans`, grouped by the rubric that owns them
+    ("star", "level", "quant"), each with the index of its span."""
+    where = SpanIndex(spans)
+    found: OwnedHits = {}
+    for hit in hits:
+        row = where.holding(hit.start, hit.end)
+        if row is not None:
+            found.setdefault(hit.key[0], []).append((row, hit))
+    return found
 
 
 class SpanIndex:

@@ -7,7 +7,6 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from coach.cues import Hit
 from coach.figures import Change
 from coach.models import (
     Excerpt,
@@ -19,8 +18,8 @@ from coach.models import (
     Score,
     ScoreComponent,
 )
-from coach.placement import PlacedUnit, SpanIndex
-from coach.rubrics import QuantComponent, QuantificationRubric, ScoringKey
+from coach.placement import OwnedHits, PlacedUnit
+from coach.rubrics import QuantComponent, QuantificationRubric
 
 _CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
 _CHECK_BY_NAME = {check.value: check for check in MetricCheck}
@@ -42,15 +41,7 @@ class QuantFeatures:
         """These features had one more result metric passed `check`."""
         passing = dict(self.passing)
         passing[check] = min(self.eligible[check], passing[check] + 1)
-        return QuantFeatures(
-            self.result_units,
-            self.result_units_with_figures,
-            self.result_metrics,
-            self.eligible,
-            passing,
-            self.story_level,
-            self.families,
-        )
+        return replace(self, passing=passing)
 
     def with_one_more_figure(self) -> QuantFeatures:
         """These features had one more result statement carried a figure."""
@@ -69,13 +60,11 @@ class QuantFeatures:
 class QuantCues:
     """Where each check's, subject's and outcome family's words stand in the placed notes."""
 
-    def __init__(self, hits: Sequence[Hit[ScoringKey]], placed: Sequence[PlacedUnit]) -> None:
-        inside = SpanIndex([(u.start, u.end) for u in placed])
+    def __init__(self, inside: OwnedHits) -> None:
+        """`inside` is `hits_inside` over the placed notes."""
         self._spans: dict[str, list[tuple[int, int]]] = {}
-        for hit in hits:
-            owner, name = hit.key
-            if owner == "quant" and inside.holding(hit.start, hit.end) is not None:
-                self._spans.setdefault(name, []).append((hit.start, hit.end))
+        for _, hit in inside.get("quant", ()):
+            self._spans.setdefault(hit.key[1], []).append((hit.start, hit.end))
 
     def first(self, key: str, start: int, end: int) -> tuple[int, int] | None:
         """The first span of `key` starting inside [start, end)."""
@@ -233,24 +222,26 @@ def quant_features(
 
 
 def _fraction(line: QuantComponent, features: QuantFeatures, rubric: QuantificationRubric) -> float:
-    """How much of one rubric line the story earns (0-1). Questions price answers with this many
+    """How much of one rubric line the story earns (0-1). Question pricing calls this dozens of
     times per story, so the words that explain it are built apart, by `_reason`."""
     if line.name == "coverage":
         share = _share(features.result_units_with_figures, features.result_units)
         return min(1.0, share / line.saturation)
     if line.name == "breadth":
         return min(1.0, len(features.families) / 2 / line.saturation)
-    check = _CHECK_BY_NAME[line.name]
-    fraction = _passing_fraction(line, features, check)
+    return _check_fraction(line, features, _CHECK_BY_NAME[line.name], rubric)[0]
+
+
+def _check_fraction(
+    line: QuantComponent, features: QuantFeatures, check: MetricCheck, rubric: QuantificationRubric
+) -> tuple[float, bool]:
+    """A check's line earned, and whether that is the story-level credit: a check met once
+    anywhere in the notes earns the credit when the result metrics alone earn less."""
+    fraction = min(1.0, _share(features.passing[check], features.eligible[check]) / line.saturation)
     credit = rubric.score.story_level_credit
     if fraction < credit and features.story_level[check] is not None:
-        return credit
-    return fraction
-
-
-def _passing_fraction(line: QuantComponent, features: QuantFeatures, check: MetricCheck) -> float:
-    """A check's line earned by the result metrics that pass it alone."""
-    return min(1.0, _share(features.passing[check], features.eligible[check]) / line.saturation)
+        return credit, True
+    return fraction, False
 
 
 def _reason(line: QuantComponent, features: QuantFeatures, rubric: QuantificationRubric) -> str:
@@ -267,8 +258,7 @@ def _reason(line: QuantComponent, features: QuantFeatures, rubric: Quantificatio
     passing, eligible = features.passing[check], features.eligible[check]
     reason = f"{passing} of {eligible} result metrics"
     story_evidence = features.story_level[check]
-    credited = _passing_fraction(line, features, check) < rubric.score.story_level_credit
-    if story_evidence is not None and credited:
+    if story_evidence is not None and _check_fraction(line, features, check, rubric)[1]:
         reason += f"; stated once elsewhere: \u201c{story_evidence.text}\u201d"
     return reason
 

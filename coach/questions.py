@@ -136,12 +136,15 @@ def _metric_asks(
         )
     # Each answer is priced on top of the previous ones, so the tenth baseline is worth less.
     running = state.quant
+    running_gain = price.quant(running)
     unquantified = [
         u for u in placed if u.section in rubric.result_sections and not u.measured.figures
     ]
     for unit in unquantified[:_COVERAGE_QUESTIONS]:
-        gain = price.quant(running.with_one_more_figure()) - price.quant(running)
-        running = running.with_one_more_figure()
+        after = running.with_one_more_figure()
+        after_gain = price.quant(after)
+        gain = after_gain - running_gain
+        running, running_gain = after, after_gain
         asks.append(
             _Ask(
                 slot=f"metric.coverage@{unit.start}",

@@ -22,7 +22,7 @@ from coach.models import (
     StarStory,
     StoryElement,
 )
-from coach.placement import Measured, PlacedUnit, SpanIndex, measure_all
+from coach.placement import Measured, PlacedUnit, hits_inside, measure_all
 from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, split_lines, split_units
 
@@ -32,7 +32,8 @@ _BARE_HEADING_WORDS = 5
 
 @dataclass(frozen=True, slots=True)
 class Restructured:
-    """The restructurer's output: the story, and the placed units the grader reads."""
+    """The restructurer's output: the story, the placed units the grader reads, and the notes'
+    words and scoring-cue hits, found once and handed on to the grader."""
 
     story: StarStory
     units: list[PlacedUnit]
@@ -102,17 +103,12 @@ def _emissions(
     seq = rubric.sequence
     column = {section: i for i, section in enumerate(_SECTIONS)}
     table = [[0.0] * len(_SECTIONS) for _ in units]
-    where = SpanIndex([(u.start, u.end) for u in units])
     counted: set[tuple[int, int]] = set()
-    for hit in hits:
-        owner, section = hit.key
-        if owner != "star":
-            continue
-        row = where.holding(hit.start, hit.end)
+    for row, hit in hits_inside(hits, [(u.start, u.end) for u in units]).get("star", ()):
         # Each cue group adds its weight once per unit, however many of its phrases match.
-        if row is not None and (row, hit.group) not in counted:
+        if (row, hit.group) not in counted:
             counted.add((row, hit.group))
-            table[row][column[section]] += hit.weight
+            table[row][column[hit.key[1]]] += hit.weight
     first = units[0].start
     width = max(1, units[-1].end - first)
     result = column[Section.RESULT]

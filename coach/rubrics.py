@@ -109,24 +109,35 @@ class SequenceRubric(_Strict):
     change_result_weight: float = Field(ge=0)
 
 
-class ClauseBoundaries(_Strict):
-    """Where run-on sentences split into clauses."""
+class _TriggeredPatterns(_Strict):
+    """Regex patterns guarded by plain-text triggers: most text holds none of the triggers, and
+    looking for them is far cheaper than running the regex."""
 
-    min_words: int = Field(ge=1)
-    triggers: list[str] = Field(min_length=1)
+    triggers: list[str] = Field(
+        min_length=1, description="Lower-case text one of which any match must contain."
+    )
     patterns: list[str] = Field(min_length=1)
 
     _validate = field_validator("patterns")(_check_patterns)
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
-        """The boundaries as one compiled alternation."""
+        """The patterns as one compiled alternation."""
         return compile_patterns(self.patterns)
 
-    def may_split(self, sentence: str) -> bool:
-        """Whether a sentence holds any boundary's tell-tale text (cheaper than the regex)."""
-        lowered = sentence.lower()
+    def may_match(self, lowered: str) -> bool:
+        """Whether lower-cased text holds any trigger, so that the regex could match it."""
         return any(trigger in lowered for trigger in self.triggers)
+
+
+class ClauseBoundaries(_TriggeredPatterns):
+    """Where run-on sentences split into clauses."""
+
+    min_words: int = Field(ge=1)
+
+    def may_split(self, sentence: str) -> bool:
+        """Whether a sentence could hold a boundary at all."""
+        return self.may_match(sentence.lower())
 
 
 class WeightedRubricLine(_Strict):
@@ -373,23 +384,12 @@ class LevelRubric(_Versioned):
 # --- Injection and overall ---------------------------------------------------------------------
 
 
-class InjectionPattern(_Strict):
+class InjectionPattern(_TriggeredPatterns):
     """Patterns of one kind of instruction hidden in notes."""
 
     code: str = Field(pattern=r"^injection_[a-z_]+$")
     message: str
     scope: Literal["sentence", "line"] = "sentence"
-    triggers: list[str] = Field(
-        min_length=1, description="Lower-case text one of which any match must contain."
-    )
-    patterns: list[str] = Field(min_length=1)
-
-    _validate = field_validator("patterns")(_check_patterns)
-
-    @cached_property
-    def regex(self) -> re.Pattern[str]:
-        """The patterns as one compiled alternation."""
-        return compile_patterns(self.patterns)
 
 
 class InjectionRubric(_Versioned):

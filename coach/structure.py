@@ -67,21 +67,20 @@ def psi_shares(features: StructureFeatures, rubric: StarPlusRubric) -> dict[PsiS
     }
 
 
-def _parts(
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One structure component: its rubric weight and line, and the fraction (0-1) earned."""
+
+    name: str
+    weight: float
+    fraction: float
+    rubric: str
+
+
+def _balance(
     features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
-) -> list[tuple[str, float, float, str, str]]:
-    """(name, weight, fraction earned 0-1, rubric line, reason) for each structure component."""
-    score = rubric.score
-    weights = score.completeness.section_weights
-    have = sum(weights.get(s, 0) for s in features.present)
-    missing = [s.value for s in Section if s not in features.present]
-    completeness = (
-        "completeness",
-        score.completeness.weight,
-        have / (sum(weights.values()) or 1),
-        score.completeness.rubric,
-        "all sections present" if not missing else "missing: " + ", ".join(missing),
-    )
+) -> tuple[list[float], dict[str, float]]:
+    """How well each balanced part fits its target (0-1), and each part's share of the words."""
     if framework is Framework.PSI:
         shares = psi_shares(features, rubric)
         tolerance = rubric.psi.tolerance
@@ -89,38 +88,56 @@ def _parts(
             _within(shares[p], t - tolerance, t + tolerance, 0.0, 1.0)
             for p, t in rubric.psi.target_shares.items()
         ]
-        balance_rubric = rubric.psi.rubric
-        reason = ", ".join(f"{p.value} {shares[p]:.0%}" for p in PsiSection)
-    else:
-        core_total = sum(features.words[s] for s in CORE_SECTIONS) or 1
-        fits = [
-            _within(features.words[s] / core_total, low, high, 0.0, 1.0)
-            if features.words[s]
-            else 0.0
-            for s, (low, high) in score.balance.ranges.items()
-        ]
-        balance_rubric = score.balance.rubric
-        reason = ", ".join(
-            f"{s.value} {features.words[s] / core_total:.0%}" for s in score.balance.ranges
-        )
-    balance = (
-        "balance",
-        score.balance.weight,
-        sum(fits) / (len(fits) or 1),
-        balance_rubric,
-        reason,
-    )
+        return fits, {p.value: shares[p] for p in PsiSection}
+    ranges = rubric.score.balance.ranges
+    core_total = sum(features.words[s] for s in CORE_SECTIONS) or 1
+    fits = [
+        _within(features.words[s] / core_total, low, high, 0.0, 1.0) if features.words[s] else 0.0
+        for s, (low, high) in ranges.items()
+    ]
+    return fits, {s.value: features.words[s] / core_total for s in ranges}
+
+
+def _parts(
+    features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
+) -> list[_Part]:
+    """Each structure component's fraction earned. Question pricing calls this dozens of times
+    per story, so the words that explain it are built apart, by `_reasons`."""
+    score = rubric.score
+    weights = score.completeness.section_weights
+    have = sum(weights.get(s, 0) for s in features.present)
+    fits, _ = _balance(features, rubric, framework)
+    balance_line = rubric.psi.rubric if framework is Framework.PSI else score.balance.rubric
+    length = score.length
     seconds = spoken_seconds(features.total_words, rubric)
-    low, high = score.length.ideal_seconds
-    zero_low, zero_high = score.length.zero_below_seconds, score.length.zero_above_seconds
-    length = (
-        "length",
-        score.length.weight,
-        _within(seconds, low, high, zero_low, zero_high),
-        score.length.rubric,
-        f"{features.total_words} words, about {seconds} s spoken (aim {low}-{high} s)",
+    fits_length = _within(
+        seconds, *length.ideal_seconds, length.zero_below_seconds, length.zero_above_seconds
     )
-    return [completeness, balance, length]
+    return [
+        _Part(
+            "completeness",
+            score.completeness.weight,
+            have / (sum(weights.values()) or 1),
+            score.completeness.rubric,
+        ),
+        _Part("balance", score.balance.weight, sum(fits) / (len(fits) or 1), balance_line),
+        _Part("length", length.weight, fits_length, length.rubric),
+    ]
+
+
+def _reasons(
+    features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
+) -> dict[str, str]:
+    """Why the story earns what `_parts` says, by component."""
+    missing = [s.value for s in Section if s not in features.present]
+    _, shares = _balance(features, rubric, framework)
+    seconds = spoken_seconds(features.total_words, rubric)
+    low, high = rubric.score.length.ideal_seconds
+    return {
+        "completeness": "all sections present" if not missing else "missing: " + ", ".join(missing),
+        "balance": ", ".join(f"{name} {share:.0%}" for name, share in shares.items()),
+        "length": f"{features.total_words} words, about {seconds} s spoken (aim {low}-{high} s)",
+    }
 
 
 def structure_points(
@@ -128,8 +145,8 @@ def structure_points(
 ) -> float:
     """The structure score before rounding (what questions compare)."""
     parts = _parts(features, rubric, framework)
-    total = sum(weight for _, weight, _, _, _ in parts) or 1.0
-    return 100 * sum(weight * fraction for _, weight, fraction, _, _ in parts) / total
+    total = sum(part.weight for part in parts) or 1.0
+    return 100 * sum(part.weight * part.fraction for part in parts) / total
 
 
 def structure_score(
@@ -139,14 +156,15 @@ def structure_score(
     evidence: Sequence[Excerpt] = (),
 ) -> Score:
     """The 0-100 structure score."""
+    reasons = _reasons(features, rubric, framework)
     components = [
         ScoreComponent(
-            name=name,
-            points=round(weight * fraction, 2),
-            max_points=weight,
-            rubric=line,
-            reason=reason,
+            name=part.name,
+            points=round(part.weight * part.fraction, 2),
+            max_points=part.weight,
+            rubric=part.rubric,
+            reason=reasons[part.name],
         )
-        for name, weight, fraction, line, reason in _parts(features, rubric, framework)
+        for part in _parts(features, rubric, framework)
     ]
     return Score.from_components("structure", components, list(evidence))
