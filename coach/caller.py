@@ -83,6 +83,12 @@ class ModelCaller:
         self._lock = threading.Lock()
         self.usage = Usage()
 
+    @property
+    def fresh_calls(self) -> int:
+        """Calls the server answered, leaving out the cache's answers."""
+        usage = self.usage  # one snapshot: the two counts always agree
+        return usage.calls - usage.cached_calls
+
     def ask(self, rendered: Sequence[tuple[str, str]], answer: type[AnswerT], what: str) -> AnswerT:
         """The model's answer as `answer`, or LlmError after the allowed retries."""
         settings = self.settings

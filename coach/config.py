@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -96,13 +97,26 @@ class Settings(BaseSettings):
 
     @property
     def model_label(self) -> str:
-        """A person-readable name of the configured model, never including the key."""
-        return f"{self.model} at {self.openai_base_url or 'api.openai.com'}"
+        """A person-readable name of the configured model, never including a key or password."""
+        server = _public_url(self.openai_base_url) if self.openai_base_url else "api.openai.com"
+        return f"{self.model} at {server}"
 
     @property
     def cache_path(self) -> Path:
         """The SQLite file that remembers model answers."""
         return self.data_dir / "llm_cache.sqlite3"
+
+
+def _public_url(url: str) -> str:
+    """`url` without user, password, query or fragment, where proxies and Azure put keys.
+
+    The label is shown, stored with each story and exported, so it keeps only scheme, host,
+    port and path.
+    """
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    # With no "//" there is no host to keep, and the rest may be a key: name no part of it.
+    return urlunsplit((parts.scheme, host, parts.path, "", "")) if host else "a custom server"
 
 
 @lru_cache(maxsize=1)

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from coach.errors import InputError
-from coach.grader import grade
+from coach.grader import Grade, grade
 from coach.injection import find_injections, mask
-from coach.models import CoachResult, Engine, Framework, Level
-from coach.restructurer import restructure, to_psi
+from coach.models import (
+    CoachResult,
+    Engine,
+    Flag,
+    Framework,
+    Level,
+    LlmReport,
+    Question,
+    StarStory,
+)
+from coach.placement import PlacedUnit
+from coach.restructurer import Restructured, restructure, to_psi
 from coach.rubrics import RubricSet
 from coach.segmenter import split_lines
 from coach.structure import spoken_seconds
@@ -23,6 +36,91 @@ def check_notes(notes: str, max_chars: int) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Notes made safe to read: injected instructions found and blanked, every sentence placed."""
+
+    notes: str
+    injections: list[Flag]
+    clean: str  # `notes` with the injections blanked, same length, so every span indexes both
+    restructured: Restructured
+
+    def grade(
+        self,
+        rubrics: RubricSet,
+        target: Level,
+        framework: Framework,
+        units: Sequence[PlacedUnit] | None = None,
+    ) -> Grade:
+        """Grade the clean notes as `units` place them; by default, as the offline engine does."""
+        base = self.restructured
+        return grade(
+            self.clean,
+            base.units if units is None else units,
+            rubrics,
+            target,
+            framework,
+            tokens=base.tokens,
+            hits=base.hits,
+        )
+
+
+def prepare_notes(notes: str, rubrics: RubricSet) -> Prepared:
+    """Find and blank injected instructions, then place every sentence (after `check_notes`)."""
+    lines = split_lines(notes)
+    injections = find_injections(notes, rubrics.injection, lines)
+    # Injected instructions are blanked (same length) so they place nothing and score nothing.
+    clean = mask(notes, injections)
+    # Blanked notes are other text: their lines are split afresh.
+    restructured = restructure(clean, rubrics, None if injections else lines)
+    return Prepared(notes, injections, clean, restructured)
+
+
+def build_result(
+    prepared: Prepared,
+    graded: Grade,
+    rubrics: RubricSet,
+    target: Level,
+    framework: Framework,
+    *,
+    story: StarStory | None = None,
+    questions: list[Question] | None = None,
+    flags: Sequence[Flag] = (),
+    llm: LlmReport | None = None,
+) -> CoachResult:
+    """The result of a run; a model run passes its own story, questions, flags and report.
+
+    `flags` go between the injection flags and the grader's.
+    """
+    story = prepared.restructured.story if story is None else story
+    return CoachResult(
+        engine=Engine.OFFLINE if llm is None else Engine.LLM,
+        framework=framework,
+        target=target,
+        notes_chars=len(prepared.notes),
+        word_count=graded.words,
+        spoken_seconds=spoken_seconds(graded.words, rubrics.star_plus),
+        story=story,
+        psi=to_psi(story, rubrics.star_plus) if framework is Framework.PSI else None,
+        metrics=graded.metrics,
+        scores=graded.scores,
+        level=graded.level,
+        questions=graded.questions if questions is None else questions,
+        flags=[*prepared.injections, *flags, *graded.flags],
+        rubric_versions=rubrics.versions,
+        llm=llm,
+    )
+
+
+def offline_result(
+    prepared: Prepared, rubrics: RubricSet, target: Level, framework: Framework
+) -> CoachResult:
+    """The offline engine's answer for prepared notes: the user's own words, placed and scored."""
+    return build_result(
+        prepared, prepared.grade(rubrics, target, framework), rubrics, target, framework
+    )
+
+
 def coach_offline(
     notes: str,
     rubrics: RubricSet,
@@ -33,33 +131,4 @@ def coach_offline(
 ) -> CoachResult:
     """Restructure and grade notes with no model: the user's own words, placed and scored."""
     check_notes(notes, max_chars)
-    lines = split_lines(notes)
-    injections = find_injections(notes, rubrics.injection, lines)
-    # Injected instructions are blanked (same length) so they place nothing and score nothing.
-    clean = mask(notes, injections)
-    restructured = restructure(clean, rubrics, lines if clean is notes else None)
-    graded = grade(
-        clean,
-        restructured.units,
-        rubrics,
-        target,
-        framework,
-        tokens=restructured.tokens,
-        hits=restructured.hits,
-    )
-    return CoachResult(
-        engine=Engine.OFFLINE,
-        framework=framework,
-        target=target,
-        notes_chars=len(notes),
-        word_count=graded.words,
-        spoken_seconds=spoken_seconds(graded.words, rubrics.star_plus),
-        story=restructured.story,
-        psi=to_psi(restructured.story, rubrics.star_plus) if framework is Framework.PSI else None,
-        metrics=graded.metrics,
-        scores=graded.scores,
-        level=graded.level,
-        questions=graded.questions,
-        flags=[*injections, *graded.flags],
-        rubric_versions=rubrics.versions,
-    )
+    return offline_result(prepare_notes(notes, rubrics), rubrics, target, framework)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from coach.cues import tokenize
+from coach.cues import Tokens, tokenize
 from coach.figures import find_figures, same_quantity
 from coach.models import Figure
 from coach.rubrics import RubricSet
@@ -42,18 +42,11 @@ class SourceFacts:
     def __init__(self, notes: str, rubrics: RubricSet) -> None:
         self.notes = notes
         self.rubrics = rubrics
-        quant = rubrics.quantification
-        self.figures = find_figures(
-            notes,
-            0,
-            len(notes),
-            count_nouns=quant.count_noun_set,
-            not_figure_after=quant.not_figure_after_set,
-        )
-        tokens = tokenize(notes)
+        self.figures = _figures(notes, rubrics)
+        tokens = tokenize(notes)  # once, for both the words and the claims
         self.words = frozenset(tokens.words)
         self.lowered = _SPACE.sub(" ", notes.lower())
-        self.claims = claims_in(notes, rubrics)
+        self.claims = _claims(tokens, rubrics)
 
     def supports_figure(self, figure: Figure) -> bool:
         """Whether the notes give this figure (the same quantity, however it is written)."""
@@ -78,7 +71,23 @@ def locate_quote(notes: str, quote: str) -> tuple[int, int] | None:
 
 def claims_in(text: str, rubrics: RubricSet) -> frozenset[str]:
     """The scope-claim groups a text makes (leadership, org-wide, multi-team...)."""
-    return frozenset(hit.key for hit in rubrics.guard.cue_book.find(tokenize(text)))
+    return _claims(tokenize(text), rubrics)
+
+
+def _claims(tokens: Tokens, rubrics: RubricSet) -> frozenset[str]:
+    return frozenset(hit.key for hit in rubrics.guard.cue_book.find(tokens))
+
+
+def _figures(text: str, rubrics: RubricSet) -> list[Figure]:
+    """Every figure in `text`, read with the quantification rubric's word lists."""
+    quant = rubrics.quantification
+    return find_figures(
+        text,
+        0,
+        len(text),
+        count_nouns=quant.count_noun_set,
+        not_figure_after=quant.not_figure_after_set,
+    )
 
 
 def check_text(text: str, facts: SourceFacts, quoted: str | None = None) -> list[Violation]:
@@ -90,15 +99,8 @@ def check_text(text: str, facts: SourceFacts, quoted: str | None = None) -> list
     """
     bare = PLACEHOLDER.sub(" ", text)
     rubrics = facts.rubrics
-    quant = rubrics.quantification
     violations: list[Violation] = []
-    for figure in find_figures(
-        bare,
-        0,
-        len(bare),
-        count_nouns=quant.count_noun_set,
-        not_figure_after=quant.not_figure_after_set,
-    ):
+    for figure in _figures(bare, rubrics):
         if not facts.supports_figure(figure):
             violations.append(Violation("figure", figure.text, "this figure is not in your notes"))
     for match in _NAME.finditer(bare):

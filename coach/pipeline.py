@@ -11,17 +11,15 @@ engine with a visible notice; the notes were saved before the first call.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from coach.config import Settings
-from coach.engine import check_notes, coach_offline
+from coach.engine import Prepared, build_result, check_notes, offline_result, prepare_notes
 from coach.errors import ConfigError, LlmError
-from coach.grader import grade
 from coach.guard import SourceFacts, Violation, check_text, locate_quote
-from coach.injection import find_injections, mask
 from coach.llm_answers import CoachingAdvice, DraftSentence, DraftStory, JudgeVerdict
 from coach.models import (
     CoachResult,
@@ -43,9 +41,7 @@ from coach.models import (
 from coach.placement import PlacedUnit
 from coach.prompts import boundary_for, level_rubric_text, load_prompt, star_rubric_text
 from coach.redaction import Redacted, RedactionList, redact
-from coach.restructurer import restructure, to_psi
 from coach.rubrics import RubricSet
-from coach.structure import spoken_seconds
 
 if TYPE_CHECKING:  # the model path's libraries load only when a model is used
     from langchain_core.language_models import BaseChatModel
@@ -106,7 +102,7 @@ def run_coach(
     engine = chosen_engine(settings, options)
     if engine is Engine.OFFLINE:
         progress("Placing your sentences and grading them (offline)")
-        result = _offline(notes, settings, rubrics, options)
+        result = _offline(prepare_notes(notes, rubrics), rubrics, options)
         if options.engine is None:
             return _with_flag(
                 result,
@@ -119,15 +115,16 @@ def run_coach(
         return result
     if model_factory is None:
         raise ConfigError("The model engine was chosen but no model is configured.")
+    prepared = prepare_notes(notes, rubrics)  # shared with the fallback: placed once
     try:
         return _coach_with_model(
-            notes, model_factory(), settings, rubrics, options, names or RedactionList(),
+            prepared, model_factory(), settings, rubrics, options, names or RedactionList(),
             progress, sleep,
         )  # fmt: skip
     except LlmError as exc:
         progress("The model failed; the offline engine is answering")
         return _with_flag(
-            _offline(notes, settings, rubrics, options),
+            _offline(prepared, rubrics, options),
             Flag(
                 code="llm_fallback",
                 message=f"{exc} The offline engine answered instead; your notes are saved.",
@@ -135,16 +132,8 @@ def run_coach(
         )
 
 
-def _offline(
-    notes: str, settings: Settings, rubrics: RubricSet, options: RunOptions
-) -> CoachResult:
-    return coach_offline(
-        notes,
-        rubrics,
-        target=options.target,
-        framework=options.framework,
-        max_chars=settings.max_notes_chars,
-    )
+def _offline(prepared: Prepared, rubrics: RubricSet, options: RunOptions) -> CoachResult:
+    return offline_result(prepared, rubrics, options.target, options.framework)
 
 
 def _with_flag(result: CoachResult, flag: Flag) -> CoachResult:
@@ -208,12 +197,9 @@ def review_story(draft: DraftStory, notes: str, facts: SourceFacts) -> _Review:
     return review
 
 
-def _story_text(review: _Review) -> str:
-    return "\n".join(f"{section.value}: {sentence.text}" for section, sentence, _ in review.kept)
-
-
-def _draft_text(draft: DraftStory) -> str:
-    return "\n".join(f"{section.value}: {s.text}" for section, s in draft.sentences())
+def _story_text(sentences: Iterable[tuple[Section, DraftSentence]]) -> str:
+    """A story as the prompts show it: one "section: sentence" line each."""
+    return "\n".join(f"{section.value}: {sentence.text}" for section, sentence in sentences)
 
 
 def _restored(draft: DraftStory, redacted: Redacted) -> DraftStory:
@@ -229,7 +215,7 @@ def _restored(draft: DraftStory, redacted: Redacted) -> DraftStory:
 
 
 def _coach_with_model(
-    notes: str,
+    prepared: Prepared,
     model: BaseChatModel,
     settings: Settings,
     rubrics: RubricSet,
@@ -241,15 +227,17 @@ def _coach_with_model(
     from coach.caller import ModelCaller
 
     caller = ModelCaller(model, settings, sleep)
-    injections = find_injections(notes, rubrics.injection)
     # The model never sees injected instructions (blanked, keeping every span) nor the names
     # the user listed (placeholders, restored in every answer before anything is checked).
-    clean = mask(notes, injections)
+    clean = prepared.clean
     redacted = redact(clean, names)
     sent = redacted.text
     render = _Renderer(settings, boundary_for(sent))
+    # A round trip is a step that waited on the server; answers from the cache cost none.
+    round_trips = 0
 
     progress(f"Restructuring with {settings.model_label}")
+    before = caller.fresh_calls
     draft = caller.ask(
         render(
             "restructure",
@@ -264,7 +252,7 @@ def _coach_with_model(
         "restructure",
     )
     draft = _restored(draft, redacted)
-    round_trips = 1 if caller.usage.cached_calls < caller.usage.calls else 0
+    round_trips += int(caller.fresh_calls > before)
 
     progress("Checking every figure, name and claim against your notes")
     facts = SourceFacts(clean, rubrics)
@@ -272,7 +260,7 @@ def _coach_with_model(
     repaired = False
     if not review.clean:
         progress("Sending unsupported claims back to the model once")
-        before = caller.usage.cached_calls
+        before = caller.fresh_calls
         draft = caller.ask(
             render(
                 "repair",
@@ -282,7 +270,7 @@ def _coach_with_model(
                             f"- {sentence} -> {v.describe()}" for sentence, v in review.violations
                         )
                     ),
-                    "story": redacted.apply(_draft_text(draft)),
+                    "story": redacted.apply(_story_text(draft.sentences())),
                     "notes": sent,
                 },
             ),
@@ -291,25 +279,17 @@ def _coach_with_model(
         )
         draft = _restored(draft, redacted)
         repaired = True
-        round_trips += 0 if caller.usage.cached_calls > before else 1
+        round_trips += int(caller.fresh_calls > before)
         review = review_story(draft, clean, facts)
 
     progress("Grading the story")
-    base = restructure(clean, rubrics)
-    placed = _place(base.units, review)
-    graded = grade(
-        clean,
-        placed,
-        rubrics,
-        options.target,
-        options.framework,
-        tokens=base.tokens,
-        hits=base.hits,
+    graded = prepared.grade(
+        rubrics, options.target, options.framework, _place(prepared.restructured.units, review)
     )
 
     progress("Judging the level and preparing questions")
-    story_text = redacted.apply(_story_text(review))
-    before_parallel = caller.usage.calls - caller.usage.cached_calls
+    story_text = redacted.apply(_story_text((section, s) for section, s, _ in review.kept))
+    before = caller.fresh_calls
     with ThreadPoolExecutor(max_workers=2) as pool:
         judged = pool.submit(
             _judge, caller, render, rubrics, options, story_text, clean, redacted, facts
@@ -320,40 +300,26 @@ def _coach_with_model(
         )  # fmt: skip
         judge, judge_flags = judged.result()
         questions, suggestions, coach_flags = coached.result()
-    if caller.usage.calls - caller.usage.cached_calls > before_parallel:
-        round_trips += 1
+    round_trips += int(caller.fresh_calls > before)  # the two ran side by side: one wait
 
-    story = _star_story(clean, review, draft, rubrics)
     removed = [f"{sentence} ({v.describe()})" for sentence, v in review.violations]
-    flags = [
-        *injections,
-        *[
-            Flag(
-                code="unsupported_claim",
-                message=f"Removed from the story because your notes do not support it: {r}",
-            )
-            for r in removed
-        ],
-        *judge_flags,
-        *coach_flags,
-        *graded.flags,
+    unsupported = [
+        Flag(
+            code="unsupported_claim",
+            message=f"Removed from the story because your notes do not support it: {r}",
+        )
+        for r in removed
     ]
     usage = caller.usage
-    return CoachResult(
-        engine=Engine.LLM,
-        framework=options.framework,
-        target=options.target,
-        notes_chars=len(notes),
-        word_count=graded.words,
-        spoken_seconds=spoken_seconds(graded.words, rubrics.star_plus),
-        story=story,
-        psi=to_psi(story, rubrics.star_plus) if options.framework is Framework.PSI else None,
-        metrics=graded.metrics,
-        scores=graded.scores,
-        level=graded.level,
+    return build_result(
+        prepared,
+        graded,
+        rubrics,
+        options.target,
+        options.framework,
+        story=_star_story(clean, review, draft, rubrics),
         questions=questions,
-        flags=flags,
-        rubric_versions=rubrics.versions,
+        flags=[*unsupported, *judge_flags, *coach_flags],
         llm=LlmReport(
             model=settings.model_label,
             calls=usage.calls,
@@ -389,9 +355,7 @@ def _place(units: Sequence[PlacedUnit], review: _Review) -> list[PlacedUnit]:
             if any(start < unit.end and unit.start < end for start, end in spans):
                 section = model_section
                 break
-        placed.append(
-            PlacedUnit(unit.start, unit.end, unit.sentence, section, unit.heading, unit.measured)
-        )
+        placed.append(replace(unit, section=section))
     return placed
 
 
