@@ -19,7 +19,6 @@ stored: no column can hold them.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -70,6 +69,7 @@ from coach.config import Settings
 from coach.errors import CoachError
 from coach.models import CoachResult, Framework, Level
 from coach.models import Engine as CoachEngine
+from coach.private_files import create_private_file
 
 LEADERSHIP_PRINCIPLES: tuple[str, ...] = (
     "Customer Obsession",
@@ -288,7 +288,12 @@ def make_engine(url: str | URL) -> Engine:
             ) from exc
     path = _sqlite_file(parsed)
     if path is not None:
-        _create_private_file(path)
+        try:
+            create_private_file(path)  # owner-only: the notes are personal
+        except OSError as exc:
+            raise StoryBankError(
+                f"Cannot create the story bank at {path}: {exc.strerror}."
+            ) from exc
     engine = create_engine(parsed)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
@@ -302,15 +307,6 @@ def _sqlite_file(url: URL) -> Path | None:
     if url.query.get("uri"):
         return None
     return Path(database)
-
-
-def _create_private_file(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created owner-only before SQLite sees it (the notes are personal); -wal/-shm inherit it.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    except OSError as exc:
-        raise StoryBankError(f"Cannot create the story bank at {path}: {exc.strerror}.") from exc
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -570,7 +566,8 @@ class StoryBank:
         """Keep a coaching run as the story's next version (numbered atomically) and return it."""
         scores = result.scores
         payload = result.model_dump_json()
-        answer_rows = [Answer.model_validate(a).model_dump() for a in answers]
+        validated = tuple(Answer.model_validate(a) for a in answers)
+        answer_rows = [a.model_dump() for a in validated]
         for attempt in range(1, _VERSION_ATTEMPTS + 1):
             try:
                 with self._session(write=True) as session:
@@ -606,7 +603,7 @@ class StoryBank:
             return VersionRecord(
                 **summary.model_dump(),
                 notes=notes,
-                answers=tuple(Answer.model_validate(a) for a in answer_rows),
+                answers=validated,
                 result=result,
             )
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -27,6 +26,8 @@ from langchain_core.caches import BaseCache
 from langchain_core.load import Serializable, dumps, loads
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
+
+from coach.private_files import create_private_file
 
 _log = logging.getLogger(__name__)
 
@@ -58,9 +59,7 @@ class SQLiteLLMCache(BaseCache):
     def __init__(self, path: Path) -> None:
         """Open the cache at `path`, creating its folders and the database if needed."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created owner-only before SQLite sees it; SQLite gives the -wal/-shm files the same mode.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        create_private_file(path)
         with closing(self._connect()) as conn:
             # WAL is a property of the file, so setting it once serves every later connection.
             conn.execute("PRAGMA journal_mode=WAL")
