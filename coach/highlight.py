@@ -23,4 +23,13 @@ def highlighted_markdown(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def _escaped(text: str) -> str:
     # Keep the notes' line breaks: Markdown needs two trailing spaces for a hard break.
-    return "  \n".join(markdown_escape(line) for line in text.split("\n"))
+    return "  \n".join(_escaped_line(line) for line in text.split("\n"))
+
+
+def _escaped_line(line: str) -> str:
+    # markdown_escape trims both ends, but a piece next to a highlight must keep the space
+    # between them, or "by 30% in" renders as "by30%in".
+    escaped = markdown_escape(line)
+    lead = " " if line[:1].isspace() else ""
+    trail = " " if escaped and line[-1:].isspace() else ""
+    return lead + escaped + trail
