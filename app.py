@@ -11,13 +11,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from coach.bank import LEADERSHIP_PRINCIPLES, StoryBank, StoryDetail, VersionRecord
+from coach.bank import (
+    LEADERSHIP_PRINCIPLES,
+    TARGETS,
+    StoryBank,
+    StoryDetail,
+    StorySummary,
+    VersionRecord,
+)
 from coach.config import get_settings
 from coach.errors import CoachError
-from coach.export import case_study_markdown, spoken_text_with_time, spoken_version, story_json
+from coach.export import case_study_markdown, spoken_text_with_time, spoken_version_for, story_json
 from coach.highlight import highlighted_markdown
 from coach.history import AnsweredQuestion, compare
-from coach.models import SECTION_TITLES, CoachResult, Engine, Framework, Level, PsiSection, Score
+from coach.models import PSI_TITLES, SECTION_TITLES, CoachResult, Engine, Framework, Level, Score
 from coach.pipeline import RunOptions
 from coach.reading import decode_notes
 from coach.redaction import RedactionList
@@ -26,11 +33,6 @@ from coach.rubrics import load_rubrics
 from coach.workspace import Workspace, mask_key
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
-_PSI_TITLES = {
-    PsiSection.PROBLEM: "Problem",
-    PsiSection.SOLUTION: "Solution",
-    PsiSection.IMPACT: "Impact",
-}
 _SCORE_LABELS = {
     "overall": "Overall",
     "quantification": "Quantification",
@@ -74,7 +76,7 @@ def setup_state() -> None:
 # --- actions (callbacks) ---------------------------------------------------------------------
 
 
-def _open_story(story_id: int) -> None:
+def _open_story(story_id: int) -> StoryDetail:
     story = workspace().bank.get_story(story_id)
     st.session_state.story_id = story.id
     st.session_state.notes = story.draft
@@ -84,16 +86,15 @@ def _open_story(story_id: int) -> None:
     st.session_state.title_edit = story.title
     st.session_state.tags_edit = list(story.tags)
     st.session_state.confirm_delete = False
+    return story
 
 
 def _current_story() -> StoryDetail:
     if st.session_state.story_id is None:
         summaries = workspace().bank.list_stories()
         if summaries:
-            _open_story(summaries[0].id)
-        else:
-            created = workspace().bank.create_story("My first story")
-            _open_story(created.id)
+            return _open_story(summaries[0].id)
+        return _open_story(workspace().bank.create_story("My first story").id)
     return workspace().bank.get_story(st.session_state.story_id)
 
 
@@ -169,11 +170,10 @@ def _names() -> RedactionList:
 # --- views -----------------------------------------------------------------------------------
 
 
-def _sidebar(story: StoryDetail) -> RunOptions:
+def _sidebar(story: StoryDetail, summaries: list[StorySummary]) -> RunOptions:
     ws = workspace()
     with st.sidebar:
         st.header("Story bank")
-        summaries = ws.bank.list_stories()
         st.selectbox(
             "Story",
             [s.id for s in summaries],
@@ -195,7 +195,7 @@ def _sidebar(story: StoryDetail) -> RunOptions:
         st.button(label, on_click=_delete)
 
         st.header("Coaching")
-        st.radio("Target level", [Level.L6.value, Level.L7.value], key="target")
+        st.radio("Target level", [level.value for level in TARGETS], key="target")
         st.radio("Framework", list(_FRAMEWORKS), key="framework")
         choices = ws.engine_choices()
         engine_label = st.radio("Engine", [c.label for c in choices], key="engine")
@@ -223,7 +223,7 @@ def _sidebar(story: StoryDetail) -> RunOptions:
     )
 
 
-def _coach_view(story: StoryDetail, options: RunOptions) -> None:
+def _coach_view(story: StoryDetail, version: VersionRecord | None, options: RunOptions) -> None:
     if "pending_notes" in st.session_state:
         # A run's folded notes, handed over from the previous script run (widgets can only be
         # set before they are drawn).
@@ -238,7 +238,6 @@ def _coach_view(story: StoryDetail, options: RunOptions) -> None:
         on_change=_save_draft,
         placeholder="What happened, what you did, what changed. Rough is fine.",
     )
-    version = _selected_version(story)
     answered = _answers(version)
     if st.button("Coach", type="primary"):
         st.session_state.error = None
@@ -264,7 +263,7 @@ def _coach_view(story: StoryDetail, options: RunOptions) -> None:
                 st.rerun()
     if st.session_state.error:
         st.error(st.session_state.error)
-    version = _selected_version(workspace().bank.get_story(story.id))
+    # A successful run reran the script above, so `version` (and the story) are still current.
     if version is not None:
         _results(version)
 
@@ -280,7 +279,7 @@ def _results(version: VersionRecord) -> None:
     result = version.result
     st.subheader(f"Version {version.number}")
     for flag in result.flags:
-        st.warning(flag.message)
+        st.warning(markdown_escape(flag.message))  # may quote the model's sentences
     if result.llm is not None:
         usage = result.llm.usage
         st.caption(
@@ -306,7 +305,7 @@ def _results(version: VersionRecord) -> None:
         ["Story", "Scores", "Metrics", "Questions"]
     )
     with story_tab:
-        _story(result, version.notes)
+        _story(result)
     with scores_tab:
         _level(result)
     with metrics_tab:
@@ -330,11 +329,11 @@ def _score(score: Score, label: str) -> None:
             )
 
 
-def _story(result: CoachResult, notes: str) -> None:
+def _story(result: CoachResult) -> None:
     if result.framework is Framework.PSI and result.psi is not None:
         for psi_section, elements in result.psi.sections.items():
             share, aim = result.psi.shares[psi_section], result.psi.target_shares[psi_section]
-            st.markdown(f"#### {_PSI_TITLES[psi_section]} · {share:.0%} of words (aim {aim:.0%})")
+            st.markdown(f"#### {PSI_TITLES[psi_section]} · {share:.0%} of words (aim {aim:.0%})")
             for element in elements:
                 st.markdown(f"- {markdown_escape(element.text)}")
     else:
@@ -352,7 +351,7 @@ def _story(result: CoachResult, notes: str) -> None:
                     else f"your words, characters {element.start}-{element.end} of the notes"
                 )
             if not elements and section in gaps:
-                st.info(gaps[section].text)
+                st.info(markdown_escape(gaps[section].text))  # a model may write the gap
     st.text_area(
         "Revise the story (it becomes your notes for the next version)",
         value="\n".join(
@@ -420,8 +419,11 @@ def _questions(result: CoachResult) -> None:
         return
     st.caption("Answer any of these and press Coach: the answers become part of the next version.")
     for i, question in enumerate(result.questions):
+        # Labels render Markdown, and a model may write the question.
         st.text_area(
-            f"{question.question} (+{question.gain:g} points)", key=f"answer_{i}", height=68
+            f"{markdown_escape(question.question)} (+{question.gain:g} points)",
+            key=f"answer_{i}",
+            height=68,
         )
 
 
@@ -459,7 +461,7 @@ def _history(story: StoryDetail) -> None:
         st.code("\n".join(diff.story_diff) or "The story text did not change.", language="diff")
 
 
-def _coverage() -> None:
+def _coverage(summaries: list[StorySummary]) -> None:
     rows = workspace().bank.coverage()
     st.dataframe(
         [
@@ -472,13 +474,11 @@ def _coverage() -> None:
         ],
         hide_index=True,
     )
-    summaries = workspace().bank.list_stories()
     by_level = {lv: sum(1 for s in summaries if s.latest_level == lv) for lv in ("L7", "L6", "L5")}
     st.caption("Stories reading L7: {L7} · L6: {L6} · L5: {L5}".format(**by_level))
 
 
-def _export(story: StoryDetail) -> None:
-    version = _selected_version(story)
+def _export(story: StoryDetail, version: VersionRecord | None) -> None:
     if version is None:
         st.info("Coach the story first; then it can be downloaded.")
         return
@@ -495,14 +495,15 @@ def _export(story: StoryDetail) -> None:
         file_name=f"story-{story.id}-v{version.number}.json",
         mime="application/json",
     )
-    spoken = spoken_version(result)
+    spoken = spoken_version_for(result, workspace().rubrics.star_plus)
+    spoken_text = spoken_text_with_time(spoken)
     st.download_button(
         f"Download the spoken version ({spoken.seconds // 60} min {spoken.seconds % 60} s)",
-        spoken_text_with_time(spoken),
+        spoken_text,
         file_name=f"story-{story.id}-v{version.number}-spoken.txt",
         mime="text/plain",
     )
-    st.text(spoken_text_with_time(spoken))
+    st.text(spoken_text)
 
 
 def main() -> None:
@@ -510,25 +511,27 @@ def main() -> None:
     st.set_page_config(page_title="Story Coach", layout="wide")
     setup_state()
     st.title("Story Coach")
+    # Read once per run: the sidebar, the tabs and the coverage share them.
     story = _current_story()
-    options = _sidebar(story)
+    summaries = workspace().bank.list_stories()
+    options = _sidebar(story, summaries)
     st.caption(
         "Offline engine: your notes stay on this machine."
         if options.engine is Engine.OFFLINE
         else f"Model engine: {workspace().settings.model_label}."
     )
+    version = _selected_version(story)
     coach_tab, history_tab, coverage_tab, export_tab = st.tabs(
         ["Coach", "History", "Coverage", "Export"]
     )
     with coach_tab:
-        _coach_view(story, options)
-    story = workspace().bank.get_story(story.id)
+        _coach_view(story, version, options)
     with history_tab:
         _history(story)
     with coverage_tab:
-        _coverage()
+        _coverage(summaries)
     with export_tab:
-        _export(story)
+        _export(story, version)
 
 
 main()

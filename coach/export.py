@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from coach.models import (
+    PSI_TITLES,
     SECTION_TITLES,
     CoachResult,
     Framework,
@@ -19,9 +20,14 @@ from coach.models import (
     StoryElement,
 )
 from coach.report import markdown_escape, to_contract
+from coach.rubrics import StarPlusRubric
 from coach.segmenter import count_words
 
 UNTITLED = "Untitled story"
+# The shipped rubric's pace and longest ideal answer (rubrics/star_plus.v1.yaml, score.length), for
+# callers without a rubric; callers with one use `spoken_version_for`.
+DEFAULT_WORDS_PER_MINUTE = 150
+DEFAULT_MAX_SECONDS = 180
 
 # The seed's case-study header, in its order; keys are `HeaderFacts.facts()` names.
 _FACT_LABELS = {
@@ -36,11 +42,6 @@ _FACT_PLACEHOLDERS = {
     "team_size": "[[Add the team size]]",
     "technologies": "[[Add the technologies]]",
 }
-_PSI_TITLES = {
-    PsiSection.PROBLEM: "Problem",
-    PsiSection.SOLUTION: "Solution",
-    PsiSection.IMPACT: "Impact",
-}
 _PSI_PLACEHOLDERS = {
     PsiSection.PROBLEM: "[[Add the problem: the business need, the obstacles, the constraints]]",
     PsiSection.SOLUTION: "[[Add the solution: the options you weighed and what you did]]",
@@ -50,16 +51,13 @@ _PLACEHOLDER_MARK = "[["
 # A leading "1." / "2)" or "-", "+", "=" would make a bullet's text a nested list, rule or heading.
 _LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])")
 _LEADING_MARK = re.compile(r"^([-+=])")
-_ESCAPES_AMPERSAND = markdown_escape("&") != "&"
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 def _md(text: str) -> str:
     """User text as inert Markdown: shown as typed, never rendered."""
-    escaped = markdown_escape(text)
-    if not _ESCAPES_AMPERSAND:
-        # An entity the user typed ("&lt;") would otherwise display decoded, not as typed.
-        escaped = escaped.replace("&", "\\&")
+    # markdown_escape leaves "&" alone; an entity the user typed ("&lt;") would display decoded.
+    escaped = markdown_escape(text).replace("&", "\\&")
     escaped = _LEADING_NUMBER.sub(r"\1\\\2", escaped)
     return _LEADING_MARK.sub(r"\\\1", escaped)
 
@@ -86,7 +84,7 @@ def _sections(result: CoachResult) -> list[tuple[str, list[StoryElement], str]]:
     """(heading, elements, placeholder) per section of the story's framework, in order."""
     if result.framework is Framework.PSI and result.psi is not None:
         psi = result.psi.sections
-        return [(_PSI_TITLES[s], psi.get(s, []), _PSI_PLACEHOLDERS[s]) for s in PsiSection]
+        return [(PSI_TITLES[s], psi.get(s, []), _PSI_PLACEHOLDERS[s]) for s in PsiSection]
     placeholders = {p.section: p.text for p in result.story.placeholders}
     return [
         (
@@ -148,7 +146,7 @@ class SpokenVersion:
     words: int
     seconds: int
     dropped: list[Section]
-    words_per_minute: int = 150
+    words_per_minute: int = DEFAULT_WORDS_PER_MINUTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,11 +222,16 @@ def _priorities(result: CoachResult) -> tuple[list[_Sentence], set[Section]]:
 
 
 def _seconds(words: int, words_per_minute: int) -> int:
+    # Not structure.spoken_seconds: that reads the pace from a whole rubric, and callers here may
+    # time the cut at any pace.
     return round(words * 60 / words_per_minute)
 
 
 def spoken_version(
-    result: CoachResult, *, words_per_minute: int = 150, max_seconds: int = 180
+    result: CoachResult,
+    *,
+    words_per_minute: int = DEFAULT_WORDS_PER_MINUTE,
+    max_seconds: int = DEFAULT_MAX_SECONDS,
 ) -> SpokenVersion:
     """Cut the story to at most `max_seconds` spoken, dropping the lowest-priority sentences."""
     if words_per_minute <= 0 or max_seconds < 0:
@@ -250,6 +253,14 @@ def spoken_version(
         seconds=_seconds(words, words_per_minute),
         dropped=[section for section in Section if section in cut],
         words_per_minute=words_per_minute,
+    )
+
+
+def spoken_version_for(result: CoachResult, rubric: StarPlusRubric) -> SpokenVersion:
+    """Cut the story to the rubric's longest ideal answer, timed at the rubric's speaking pace."""
+    length = rubric.score.length
+    return spoken_version(
+        result, words_per_minute=length.words_per_minute, max_seconds=length.ideal_seconds[1]
     )
 
 

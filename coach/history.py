@@ -45,11 +45,6 @@ class VersionDiff:
     level_change: tuple[str, str]
     story_diff: list[str]
 
-    @property
-    def moved(self) -> dict[str, int]:
-        """Score name -> how many points it moved."""
-        return {name: new - old for name, (old, new) in self.score_changes.items()}
-
 
 def story_lines(result: CoachResult) -> list[str]:
     """The story as lines, section by section, for comparing versions."""

@@ -48,6 +48,13 @@ class PsiSection(StrEnum):
     IMPACT = "impact"
 
 
+PSI_TITLES: dict[PsiSection, str] = {
+    PsiSection.PROBLEM: "Problem",
+    PsiSection.SOLUTION: "Solution",
+    PsiSection.IMPACT: "Impact",
+}
+
+
 class Framework(StrEnum):
     """The shape the story is told in."""
 

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.models import (
-    SECTION_TITLES,
-    CoachResult,
-    Excerpt,
-    Framework,
-    PsiSection,
-    Score,
-    Section,
-)
+from coach.models import PSI_TITLES, SECTION_TITLES, CoachResult, Excerpt, Framework, Score, Section
 
 _MD_SPECIAL = frozenset("\\`*_[]<>#|~$")
-_PSI_TITLES = {
-    PsiSection.PROBLEM: "Problem",
-    PsiSection.SOLUTION: "Solution",
-    PsiSection.IMPACT: "Impact",
-}
 
 
 def _span(excerpt: Excerpt | None) -> dict[str, Any] | None:
@@ -181,7 +168,7 @@ def to_markdown(result: CoachResult) -> str:
         for psi_section, elements in result.psi.sections.items():
             share = result.psi.shares[psi_section]
             target = result.psi.target_shares[psi_section]
-            lines.append(f"## {_PSI_TITLES[psi_section]} ({share:.0%} of words, aim {target:.0%})")
+            lines.append(f"## {PSI_TITLES[psi_section]} ({share:.0%} of words, aim {target:.0%})")
             lines += [f"- {markdown_escape(e.text)}" for e in elements] or ["- _(nothing yet)_"]
             lines.append("")
     else:

@@ -1,0 +1,29 @@
+"""The spoken cut reads its pace and time limit from the rubric, not from constants of its own."""
+
+from __future__ import annotations
+
+from coach.export import spoken_version, spoken_version_for
+from coach.rubrics import RubricSet
+
+from .conftest import coach
+
+NOTES = (
+    "Situation: our checkout p99 was 850ms at peak, and six teams were blocked by it.\n"
+    "Task: I owned the fix across the payment and inventory services.\n"
+    "Action: I profiled the pool, moved the inventory call to a queue and added a cache.\n"
+    "Result: p99 went from 850ms to 320ms over two weeks, measured on our dashboard.\n"
+)
+
+
+def test_the_spoken_cut_follows_the_rubric(rubrics: RubricSet) -> None:
+    result = coach(NOTES, rubrics)
+    length = rubrics.star_plus.score.length
+    assert spoken_version_for(result, rubrics.star_plus) == spoken_version(
+        result, words_per_minute=length.words_per_minute, max_seconds=length.ideal_seconds[1]
+    )
+    slow = length.model_copy(update={"words_per_minute": 60, "ideal_seconds": (10, 20)})
+    rubric = rubrics.star_plus.model_copy(
+        update={"score": rubrics.star_plus.score.model_copy(update={"length": slow})}
+    )
+    spoken = spoken_version_for(result, rubric)
+    assert spoken.words_per_minute == 60 and spoken.seconds <= 20 and spoken.words <= 20
