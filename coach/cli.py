@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from coach.calibration import grade_case_studies, level_accuracy, read_seed, section_accuracy
 from coach.config import Settings, get_settings
@@ -16,13 +16,10 @@ from coach.drafts import save_draft
 from coach.errors import CoachError, InputError
 from coach.evaluation import NotesStyle, SectionTally, read_labelled
 from coach.models import CoachResult, Engine, Framework, Level
-from coach.pipeline import RunOptions, chosen_engine, run_coach
+from coach.pipeline import RunOptions, chosen_engine, lazy_chat_model, run_coach
 from coach.reading import decode_notes, read_notes_file
 from coach.report import to_contract, to_markdown
 from coach.rubrics import RubricSet, load_rubrics
-
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
 
 _TARGETS = [Level.L6.value, Level.L7.value]
 
@@ -91,15 +88,7 @@ def _coacher(
 ) -> Callable[[str], CoachResult]:
     """One coaching function for this invocation: engine chosen, model built lazily, drafts kept."""
     engine = chosen_engine(settings, options)
-    model: list[BaseChatModel] = []
-
-    def model_factory() -> BaseChatModel:
-        if not model:
-            from coach.llm import build_chat_model
-            from coach.llm_cache import SQLiteLLMCache
-
-            model.append(build_chat_model(settings, cache=SQLiteLLMCache(settings.cache_path)))
-        return model[0]
+    model_factory = lazy_chat_model(settings) if engine is Engine.LLM else None
 
     def keep_draft(notes: str) -> None:
         save_draft(settings.data_dir / "drafts", notes)

@@ -10,6 +10,7 @@ engine with a visible notice; the notes were saved before the first call.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +71,25 @@ class RunOptions:
 
 def _quiet(_: str) -> None:
     """Progress callback that reports nothing."""
+
+
+def lazy_chat_model(settings: Settings) -> Callable[[], BaseChatModel]:
+    """A model factory that builds the configured model, with its answer cache, on its first
+    call only; the model libraries load then too, so an offline run never pays for them."""
+    model: BaseChatModel | None = None
+    lock = threading.Lock()  # Streamlit sessions share one workspace: two first calls may race
+
+    def once() -> BaseChatModel:
+        nonlocal model
+        with lock:
+            if model is None:
+                from coach.llm import build_chat_model
+                from coach.llm_cache import SQLiteLLMCache
+
+                model = build_chat_model(settings, cache=SQLiteLLMCache(settings.cache_path))
+            return model
+
+    return once
 
 
 def chosen_engine(settings: Settings, options: RunOptions) -> Engine:

@@ -6,7 +6,6 @@ becomes a new version, and the model is built once, lazily, only when the user c
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,8 +18,6 @@ from coach.history import AnsweredQuestion, fold_answers
 from coach.models import Engine
 from coach.redaction import RedactionList
 from coach.rubrics import RubricSet
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +49,8 @@ class Workspace:
         self.settings = settings
         self.rubrics = rubrics
         self.bank = bank
-        self._model_factory = model_factory
-        self._model: BaseChatModel | None = None
-        self._lock = threading.Lock()
+        # A factory passed in (a test's fake) is used as given; the real model is built once.
+        self._model_factory = model_factory or pipeline.lazy_chat_model(settings)
 
     def engine_choices(self) -> list[EngineChoice]:
         """Offline always; the configured model when there is one."""
@@ -62,20 +58,6 @@ class Workspace:
         if self.settings.llm_configured:
             choices.append(EngineChoice(Engine.LLM, f"Model: {self.settings.model_label}"))
         return choices
-
-    def _model_once(self) -> BaseChatModel:
-        with self._lock:
-            if self._model is None:
-                if self._model_factory is None:
-                    from coach.llm import build_chat_model
-                    from coach.llm_cache import SQLiteLLMCache
-
-                    self._model = build_chat_model(
-                        self.settings, cache=SQLiteLLMCache(self.settings.cache_path)
-                    )
-                else:
-                    self._model = self._model_factory()
-            return self._model
 
     def coach(
         self,
@@ -85,7 +67,7 @@ class Workspace:
         options: pipeline.RunOptions,
         *,
         names: RedactionList | None = None,
-        progress: Progress | None = None,
+        progress: pipeline.Progress | None = None,
     ) -> VersionRecord:
         """Fold the answers into the notes, save them, coach them, keep the result as a version."""
         folded = fold_answers(notes, answers) if answers else notes
@@ -96,7 +78,7 @@ class Workspace:
             settings=self.settings,
             rubrics=self.rubrics,
             options=options,
-            model_factory=self._model_once,
+            model_factory=self._model_factory,
             names=names,
             progress=progress or (lambda _: None),
         )
