@@ -3,9 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The llama.cpp server for the end-to-end test lives in its own venv: it compiles for minutes.
-LLAMA_VENV := .venv-llama
-LLAMA_STAMP := $(LLAMA_VENV)/.installed
 
 .PHONY: run test lint typecheck contracts pytest e2e browser bench calibrate clean
 
@@ -14,9 +11,6 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
-
-$(LLAMA_STAMP): scripts/llama-venv
-	scripts/llama-venv
 
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
@@ -36,9 +30,11 @@ contracts: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q -m "not llamacpp and not browser"
 
-# The real openai client path against a real OpenAI-compatible server on 127.0.0.1.
-e2e: $(STAMP) $(LLAMA_STAMP)
-	STORYCOACH_LLAMA_VENV=$(CURDIR)/$(LLAMA_VENV) $(BIN)/pytest -q -m llamacpp
+# The real openai client path against a real OpenAI-compatible server on 127.0.0.1. The server
+# runs from its own venv (.venv-llama: it compiles for minutes); the script skips a built one.
+e2e: $(STAMP)
+	scripts/llama-venv
+	$(BIN)/pytest -q -m llamacpp
 
 # The app in headless Chromium (Debian's package; Playwright drives it, downloads no browser).
 browser: $(STAMP)

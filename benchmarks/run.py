@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
+from unittest import mock
 
 from benchmarks.fake_model import EchoModel
 from coach.calibration import read_seed
@@ -63,7 +66,11 @@ def bench_batch(stories: list[str]) -> float:
         with batch.open("w", encoding="utf-8") as handle:
             for i in range(BATCH):
                 handle.write(json.dumps({"id": i, "notes": stories[i % len(stories)]}) + "\n")
-        command = [sys.executable, "-m", "coach.cli", "coach", "--batch", str(batch)]
+        # --engine offline: with a key in the environment or .env, the default engine would send
+        # every story to the model.
+        command = [
+            sys.executable, "-m", "coach.cli", "coach", "--engine", "offline", "--batch", str(batch)
+        ]  # fmt: skip
         if shutil.which("taskset"):
             command = ["taskset", "-c", "0", *command]
         start = time.perf_counter()
@@ -72,58 +79,102 @@ def bench_batch(stories: list[str]) -> float:
 
 
 LATENCY = 0.5
+START_TIMEOUT_SECONDS = 60.0
+LOG_TAIL_CHARS = 4_000
+# Proxies from the environment must never see requests to the app on 127.0.0.1.
+NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with NO_PROXY_OPENER.open(url, timeout=2) as response:
+            return bool(response.status == 200 and response.read().strip() == b"ok")
+    except OSError:  # refused while starting, reset, timeout, HTTP error
+        return False
+
+
+def _offline_env(data_dir: str) -> dict[str, str]:
+    """Variables that keep the app offline with its data in `data_dir`, whatever .env says."""
+    # Blank counts as unset in Settings, and the environment outranks a developer's .env.
+    blank = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "STORYCOACH_OPENAI_API_KEY",
+             "STORYCOACH_OPENAI_BASE_URL")  # fmt: skip
+    return {"STORYCOACH_DATA_DIR": data_dir} | dict.fromkeys(blank, "")
+
+
+def _seconds_to_healthy(folder: str) -> float:
+    """Seconds from `streamlit run` to `/_stcore/health` answering "ok"; the server then stops."""
+    port = _free_port()
+    health = f"http://127.0.0.1:{port}/_stcore/health"
+    log_path = Path(folder) / "streamlit.log"
+    with log_path.open("wb") as log:
+        start = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env={**os.environ, **_offline_env(folder)},
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            while not _healthy(health):
+                failed = server.poll() is not None
+                if failed or time.perf_counter() - start > START_TIMEOUT_SECONDS:
+                    why = (
+                        f"exited with {server.returncode}"
+                        if failed
+                        else f"did not answer within {START_TIMEOUT_SECONDS:.0f} s"
+                    )
+                    tail = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+                    raise RuntimeError(f"streamlit {why}; log {log_path}:\n{tail}")
+                time.sleep(0.05)
+            return time.perf_counter() - start
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def bench_app() -> None:
     """Seconds from `streamlit run` to a healthy server and a first drawn page; a Coach run."""
-    import urllib.request
-
     from streamlit.testing.v1 import AppTest
 
     from coach.bank import StoryBank
     from coach.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "STORYCOACH_DATA_DIR": folder}
-        env.pop("OPENAI_API_KEY", None)
-        env.pop("OPENAI_BASE_URL", None)
-        port = 8599
-        start = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
-                        if r.read() == b"ok":
-                            break
-                except OSError:
-                    time.sleep(0.05)
-            healthy = time.perf_counter() - start
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        os.environ["STORYCOACH_DATA_DIR"] = folder
-        get_settings.cache_clear()
-        page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-        start = time.perf_counter()
-        page.run()
-        first_page = time.perf_counter() - start
-        settings = get_settings()
+        healthy = _seconds_to_healthy(folder)
+        # AppTest runs the app in this process: its settings come from os.environ, restored after.
+        with mock.patch.dict(os.environ, _offline_env(folder)):
+            get_settings.cache_clear()
+            try:
+                page = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+                start = time.perf_counter()
+                page.run()
+                first_page = time.perf_counter() - start
+                settings = get_settings()
+            finally:
+                get_settings.cache_clear()
         rubrics = load_rubrics(settings.rubrics_dir)
-        bank = StoryBank.for_data_dir(Path(folder))
-        story = bank.create_story("bench")
-        workspace = Workspace(settings, rubrics, bank)
-        notes = _story_of(WORDS, _stories())
-        times = []
-        for _ in range(20):
-            begin = time.perf_counter()
-            workspace.coach(story.id, notes, [], RunOptions(engine=Engine.OFFLINE))
-            times.append((time.perf_counter() - begin) * 1000)
+        with StoryBank.for_data_dir(Path(folder)) as bank:
+            story = bank.create_story("bench")
+            workspace = Workspace(settings, rubrics, bank)
+            notes = _story_of(WORDS, _stories())
+            times = []
+            for _ in range(20):
+                begin = time.perf_counter()
+                workspace.coach(story.id, notes, [], RunOptions(engine=Engine.OFFLINE))
+                times.append((time.perf_counter() - begin) * 1000)
         print(
             f"app: streamlit run to a healthy server {healthy:.2f} s; first page drawn "
             f"{first_page:.2f} s; a Coach run (offline, {WORDS} words, saved as a version) "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import pytest
 
 from coach.config import PROJECT_ROOT, get_settings
 from coach.engine import coach_offline
-from coach.models import CoachResult, Framework, Level
+from coach.figures import find_figures
+from coach.models import CoachResult, Figure, Framework, Level
 from coach.rubrics import RubricSet, load_rubrics
-from tests.llama_server import llama_base_url
+from tests.llama_server import llama_base_url, without_proxies
 
-__all__ = ["llama_base_url"]  # a session fixture shared by the llamacpp tests
+__all__ = ["llama_base_url", "without_proxies"]  # fixtures shared by the llamacpp tests
 
 SHARED = PROJECT_ROOT.parent / "shared"
 SEED = SHARED / "seed" / "000_9657d72ec2f14d4c.txt"
@@ -36,11 +38,14 @@ def rubrics() -> RubricSet:
 
 
 @pytest.fixture(autouse=True)
-def clean_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test reads settings afresh and no developer's .env leaks in."""
-    for name in ("STORYCOACH_MAX_NOTES_CHARS", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(PROJECT_ROOT / "tests")
+def clean_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test reads settings afresh: no developer's environment or .env leaks in, and the data
+    folder (drafts, model-answer cache, story bank) is the test's own `tmp_path / "data"`."""
+    for name in list(os.environ):
+        if name.startswith(("STORYCOACH_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("STORYCOACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(PROJECT_ROOT / "tests")  # Settings reads .env from the working directory
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -51,6 +56,18 @@ def seed_text() -> str:
     """The seed document CI places beside the project."""
     assert SEED.exists(), f"the shared seed is missing at {SEED}"
     return SEED.read_text(encoding="utf-8")
+
+
+def figures_in(text: str, rubrics: RubricSet) -> list[Figure]:
+    """The figures of all of `text`, each checked to be the exact span it claims."""
+    quant = rubrics.quantification
+    found = find_figures(
+        text, 0, len(text), count_nouns=quant.count_noun_set,
+        not_figure_after=quant.not_figure_after_set,
+    )  # fmt: skip
+    for figure in found:
+        assert text[figure.start : figure.end] == figure.text
+    return found
 
 
 def coach(

@@ -1,9 +1,9 @@
-"""A scripted chat model for pipeline tests: answers with tool calls, or fails, per prompt."""
+"""A scripted chat model for pipeline tests: answers with tool calls, or fails, per prompt; and
+the replies and errors an OpenAI-compatible server gives."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,6 +23,7 @@ STEPS = {
     "judge": "Judge the level",
     "coaching": "Rewrite each question",
 }
+NO_ADVICE: dict[str, Any] = {"questions": [], "suggestions": []}
 
 
 def tool_reply(name: str, args: dict[str, Any], tokens: tuple[int, int] = (120, 60)) -> AIMessage:
@@ -36,6 +37,36 @@ def tool_reply(name: str, args: dict[str, Any], tokens: tuple[int, int] = (120, 
             "total_tokens": sum(tokens),
         },
     )
+
+
+def script(
+    *,
+    story: dict[str, Any],
+    verdict: dict[str, Any],
+    advice: dict[str, Any] = NO_ADVICE,
+    **overrides: list[Any],
+) -> dict[str, list[Any]]:
+    """A ScriptedModel script: `story` (also as the repair), `verdict` and `advice` as tool calls,
+    each step's queue replaced by `overrides` (restructure=[...], judge=[...])."""
+    base: dict[str, list[Any]] = {
+        "restructure": [tool_reply("DraftStory", story)],
+        "repair": [tool_reply("DraftStory", story)],
+        "judge": [tool_reply("JudgeVerdict", verdict)],
+        "coaching": [tool_reply("CoachingAdvice", advice)],
+    }
+    return {**base, **overrides}
+
+
+def completion(message: dict[str, Any], finish: str = "stop") -> dict[str, Any]:
+    """The JSON body of an OpenAI chat.completion answering with `message`."""
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49},
+    }
 
 
 def http_error(status: int) -> openai.APIStatusError:
@@ -58,10 +89,14 @@ def timeout_error() -> openai.APITimeoutError:
 
 
 class ScriptedModel(BaseChatModel):
-    """Answers each prompt step from its own queue; records every prompt; optional latency."""
+    """Answers each prompt step from its own queue (its last reply repeats); records every prompt.
+
+    `steps` tells the steps apart by a marker each prompt contains; one step with the marker ""
+    answers any prompt.
+    """
 
     script: dict[str, list[Any]] = Field(default_factory=dict)  # Reply values, unvalidated
-    latency: float = 0.0
+    steps: dict[str, str] = Field(default_factory=lambda: dict(STEPS))
     prompts: list[str] = Field(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -71,7 +106,7 @@ class ScriptedModel(BaseChatModel):
 
     def step_of(self, prompt: str) -> str:
         """The prompt step a prompt text belongs to."""
-        for step, marker in STEPS.items():
+        for step, marker in self.steps.items():
             if marker in prompt:
                 return step
         raise AssertionError(f"unknown prompt: {prompt[:80]!r}")
@@ -90,8 +125,6 @@ class ScriptedModel(BaseChatModel):
             if not queue:
                 raise AssertionError(f"no scripted reply left for {self.step_of(prompt)}")
             reply = queue.pop(0) if len(queue) > 1 else queue[0]
-        if self.latency:
-            time.sleep(self.latency)
         if isinstance(reply, Exception):
             raise reply
         message = reply(prompt) if callable(reply) else reply

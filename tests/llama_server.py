@@ -12,16 +12,52 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from coach.config import PROJECT_ROOT
+from coach.config import PROJECT_ROOT, Settings
 from tests.processes import answers, free_port, running
 
 VENV_ENV = "STORYCOACH_LLAMA_VENV"
 DEFAULT_VENV = PROJECT_ROOT / ".venv-llama"
 MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
 MODEL_ALIAS = "gemma"
+# How Story Coach talks to this server, as a `storycoach` process reads it (plus OPENAI_BASE_URL).
+LOCAL_ENV = {
+    "STORYCOACH_MODEL": MODEL_ALIAS,
+    "STORYCOACH_STRUCTURED_OUTPUT": "function_calling",
+    "STORYCOACH_MAX_TOKENS_PARAM": "max_tokens",
+    "STORYCOACH_MAX_OUTPUT_TOKENS": "256",
+    "STORYCOACH_SYSTEM_MESSAGES": "false",
+    "STORYCOACH_TEMPERATURE": "0",
+    # Generous: a request the client abandons keeps the one-request server busy for the next.
+    "STORYCOACH_TIMEOUT_SECONDS": "300",
+    "STORYCOACH_MAX_RETRIES": "0",
+    "STORYCOACH_RETRY_BACKOFF_SECONDS": "0",
+}
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def local_settings(base_url: str, **overrides: Any) -> Settings:
+    """Settings for the server at `base_url`: LOCAL_ENV, then `overrides`; no .env is read.
+
+    conftest's clean_settings has already removed every STORYCOACH_ and OPENAI_ variable.
+    """
+    values = {key.removeprefix("STORYCOACH_").lower(): value for key, value in LOCAL_ENV.items()}
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        openai_base_url=base_url,
+        **(values | overrides),
+    )
+
+
+@pytest.fixture
+def without_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy variable: the openai client would send even requests to 127.0.0.1 through it."""
+    for name in list(os.environ):
+        if name.lower() in PROXY_VARIABLES:
+            monkeypatch.delenv(name)
 
 
 @contextlib.contextmanager

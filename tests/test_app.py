@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -24,8 +25,8 @@ NOTES = (
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("STORYCOACH_DATA_DIR", str(tmp_path / "data"))
+def data_dir(tmp_path: Path) -> Path:
+    """The app's data folder: conftest's clean_settings points STORYCOACH_DATA_DIR here."""
     return tmp_path / "data"
 
 
@@ -202,3 +203,11 @@ def test_input_errors_from_the_engine(error: Exception, data_dir: Path) -> None:
     with mock.patch("coach.pipeline.run_coach", side_effect=error):
         app = _coach(_app())
     assert app.error[0].value == str(error)
+
+
+def test_the_app_never_imports_the_model_client() -> None:
+    # import-linter checks every coach module; app.py is no package, so it cannot be a root there.
+    tree = ast.parse(Path(APP).read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not {name for name in imported if name.split(".")[0] == "langchain_openai"}

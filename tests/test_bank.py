@@ -29,11 +29,11 @@ from coach.bank import (
     sqlite_url,
     upgrade,
 )
-from coach.config import PROJECT_ROOT, get_settings
+from coach.config import get_settings
 from coach.engine import coach_offline
 from coach.errors import CoachError
 from coach.models import CoachResult, Engine, Framework, Level
-from coach.rubrics import load_rubrics
+from coach.rubrics import RubricSet
 
 NOTES = """Checkout p99 latency was 2.1s at peak and pages woke the on-call team every night.
 I owned the fix before the holiday freeze; the target was p99 under 500ms.
@@ -49,9 +49,8 @@ ANSWERS = [
 
 
 @pytest.fixture(scope="module")
-def result() -> CoachResult:
+def result(rubrics: RubricSet) -> CoachResult:
     """One real offline coaching result."""
-    rubrics = load_rubrics(PROJECT_ROOT / "rubrics")
     return coach_offline(NOTES, rubrics, target=Level.L6, max_chars=40_000)
 
 

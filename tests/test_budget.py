@@ -217,8 +217,7 @@ def test_message_count_agrees_with_langchain_openai(cache_dir: Path) -> None:
 
 
 # ChatOpenAI() opens (never connects) a throwaway socket to probe TCP keepalive options, and
-# falls back quietly when pytest-socket refuses it; only that warning is silenced here.
-@pytest.mark.filterwarnings("ignore:A test tried to use socket.socket:UserWarning")
+# falls back quietly when pytest-socket refuses it (pyproject's filterwarnings hides the warning).
 def test_langchain_openai_counts_offline_after_prepare(cache_dir: Path) -> None:
     from langchain_openai import ChatOpenAI
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.config import PROJECT_ROOT
 
 from .conftest import DATA, STORY_BANK
 
@@ -161,21 +160,19 @@ def test_calibrate_report(capsys: pytest.CaptureFixture[str]) -> None:
 def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     notes_file = tmp_path / "notes.txt"
     notes_file.write_text(NOTES, encoding="utf-8")
+    # Not from the repo: a developer's .env there could configure a model, and a child process
+    # has no pytest-socket to stop it calling out.
     done = subprocess.run(
         [sys.executable, "-m", "coach.cli", "coach", str(notes_file), "--format", "json"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+        capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["engine"] == "offline"
 
 
-def test_engine_choice_without_a_model(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_engine_choice_without_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     notes_file = tmp_path / "notes.txt"
     notes_file.write_text(NOTES, encoding="utf-8")
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     code, out, err = _run(["coach", str(notes_file), "--format", "json"], capsys)
     assert code == 0 and json.loads(out)["engine"] == "offline"
     assert "offline engine" in err and "nothing left this machine" in err
@@ -189,7 +186,6 @@ def test_offline_engine_chosen_with_a_model_configured_sends_nothing(
     notes_file = tmp_path / "notes.txt"
     notes_file.write_text(NOTES, encoding="utf-8")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")
-    monkeypatch.setenv("STORYCOACH_DATA_DIR", str(tmp_path / "data"))
     code, out, _ = _run(
         ["coach", str(notes_file), "--engine", "offline", "--format", "json"], capsys
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,7 +24,7 @@ from coach.report import markdown_escape, to_contract
 from coach.rubrics import RubricSet
 
 from .conftest import coach
-from .fakes import ScriptedModel, tool_reply
+from .fakes import ScriptedModel, script
 
 SHORT = (
     "Situation: our deploys took 40 minutes and failed 1 in 5 runs, blocking six teams.\n"
@@ -47,9 +46,9 @@ FAKE_KEY = "sk-test-FAKE-export-key-4242"
 
 
 @pytest.fixture(scope="module")
-def seed_case(rubrics: RubricSet) -> tuple[str, CoachResult]:
+def seed_case(rubrics: RubricSet, seed_text: str) -> tuple[str, CoachResult]:
     """The seed's first case study (L6), coached offline."""
-    case = seed_case_studies(get_settings().seed_path.read_text(encoding="utf-8"))[0]
+    case = seed_case_studies(seed_text)[0]
     return case.notes, coach(case.notes, rubrics, target=Level.L6)
 
 
@@ -318,29 +317,23 @@ def _exports(result: CoachResult) -> list[str]:
     ]
 
 
-def _model_script() -> dict[str, list[Any]]:
-    story = {
-        "situation": [
-            {
-                "text": "Our deploys took 40 minutes and failed 1 in 5 runs.",
-                "quotes": ["our deploys took 40 minutes and failed 1 in 5 runs"],
-            }
-        ],
-        "result": [
-            {
-                "text": "I cut deploy time from 40 minutes to 12 minutes.",
-                "quotes": ["I cut deploy time from 40 minutes to 12 minutes"],
-            }
-        ],
-        "gaps": [{"section": "action", "question": "What did you change in the pipeline?"}],
-    }
-    verdict = {"level": "L5", "signals": [], "to_target": []}
-    return {
-        "restructure": [tool_reply("DraftStory", story)],
-        "repair": [tool_reply("DraftStory", story)],
-        "judge": [tool_reply("JudgeVerdict", verdict)],
-        "coaching": [tool_reply("CoachingAdvice", {"questions": [], "suggestions": []})],
-    }
+# The model's answers for SHORT: every sentence quotes the notes, so the guard keeps them.
+SHORT_STORY = {
+    "situation": [
+        {
+            "text": "Our deploys took 40 minutes and failed 1 in 5 runs.",
+            "quotes": ["our deploys took 40 minutes and failed 1 in 5 runs"],
+        }
+    ],
+    "result": [
+        {
+            "text": "I cut deploy time from 40 minutes to 12 minutes.",
+            "quotes": ["I cut deploy time from 40 minutes to 12 minutes"],
+        }
+    ],
+    "gaps": [{"section": "action", "question": "What did you change in the pipeline?"}],
+}
+SHORT_VERDICT = {"level": "L5", "signals": [], "to_target": []}
 
 
 @pytest.mark.parametrize("engine", [Engine.OFFLINE, Engine.LLM])
@@ -348,7 +341,6 @@ def test_no_export_contains_the_api_key(
     engine: Engine, rubrics: RubricSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
-    monkeypatch.setenv("STORYCOACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STORYCOACH_TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
     get_settings.cache_clear()
     settings = get_settings()
@@ -359,7 +351,9 @@ def test_no_export_contains_the_api_key(
         settings=settings,
         rubrics=rubrics,
         options=RunOptions(engine=engine),
-        model_factory=lambda: ScriptedModel(script=_model_script()),
+        model_factory=lambda: ScriptedModel(
+            script=script(story=SHORT_STORY, verdict=SHORT_VERDICT)
+        ),
         sleep=lambda _: None,
     )
     assert result.engine is engine and (result.llm is not None) is (engine is Engine.LLM)

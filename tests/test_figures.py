@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from coach.figures import find_figures, pair_changes
-from coach.models import Figure, MetricKind
+from coach.figures import pair_changes
+from coach.models import MetricKind
 from coach.rubrics import RubricSet
 
-
-def _figures(text: str, rubrics: RubricSet) -> list[Figure]:
-    q = rubrics.quantification
-    found = find_figures(
-        text, 0, len(text), count_nouns=q.count_noun_set, not_figure_after=q.not_figure_after_set
-    )
-    for figure in found:
-        assert text[figure.start : figure.end] == figure.text
-    return found
+from .conftest import figures_in
 
 
 @pytest.mark.parametrize(
@@ -48,7 +40,7 @@ def _figures(text: str, rubrics: RubricSet) -> list[Figure]:
 def test_figure_kinds_and_spans(
     text: str, expected: list[tuple[str, MetricKind, float]], rubrics: RubricSet
 ) -> None:
-    found = _figures(text, rubrics)
+    found = figures_in(text, rubrics)
     assert [(f.text, f.kind, f.value) for f in found] == [
         (t, k, pytest.approx(v)) for t, k, v in expected
     ]
@@ -64,14 +56,14 @@ def test_figure_kinds_and_spans(
         "a Sev 2 at 10:30",
     ],
 )
-def test_names_versions_years_and_prose_are_not_figures(text: str, rubrics: RubricSet) -> None:
-    assert _figures(text, rubrics) == []
+def test_names_versions_years_and_prose_are_notfigures_in(text: str, rubrics: RubricSet) -> None:
+    assert figures_in(text, rubrics) == []
 
 
 def test_approximate_figures_are_marked(rubrics: RubricSet) -> None:
     flags = {
         f.text: f.approximate
-        for f in _figures("~30 services, 3+ seconds, exactly 7 teams", rubrics)
+        for f in figures_in("~30 services, 3+ seconds, exactly 7 teams", rubrics)
     }
     assert flags == {"~30 services": True, "3+ seconds": True, "7 teams": False}
 
@@ -111,7 +103,7 @@ def test_before_after_spellings(
     relative: str | None,
     rubrics: RubricSet,
 ) -> None:
-    [found] = pair_changes(text, _figures(text, rubrics))
+    [found] = pair_changes(text, figures_in(text, rubrics))
     assert text[found.start : found.end] == change
     assert (found.before.text if found.before else None) == before
     assert (found.after.text if found.after else None) == after
@@ -119,4 +111,6 @@ def test_before_after_spellings(
 
 
 def test_a_range_is_not_a_change(rubrics: RubricSet) -> None:
-    assert pair_changes("it took 2 to 3 minutes", _figures("it took 2 to 3 minutes", rubrics)) == []
+    assert (
+        pair_changes("it took 2 to 3 minutes", figures_in("it took 2 to 3 minutes", rubrics)) == []
+    )

@@ -7,9 +7,6 @@ chat format drops system messages, so the prompts are user-only.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import openai
 import pytest
 from langchain_core.messages import AIMessage
@@ -17,7 +14,7 @@ from pydantic import BaseModel
 
 from coach.config import Settings
 from coach.llm import build_chat_model
-from tests.llama_server import MODEL_ALIAS
+from tests.llama_server import MODEL_ALIAS, local_settings
 
 # pytest-socket: the repo runs with --disable-socket; allow_hosts lets these tests create sockets
 # but connect only to the loopback server. (Adding enable_socket would lift the host limit.)
@@ -25,7 +22,6 @@ pytestmark = [pytest.mark.llamacpp, pytest.mark.allow_hosts(["127.0.0.1"])]
 
 PROMPT = "Bob is 42 years old. Extract the person."
 MAX_OUTPUT_TOKENS = 128
-_PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy"}
 
 
 class Person(BaseModel):
@@ -36,22 +32,9 @@ class Person(BaseModel):
 
 
 @pytest.fixture
-def settings(llama_base_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+def settings(llama_base_url: str, without_proxies: None) -> Settings:
     """Settings for the local server only: no developer env, .env or proxy can leak in."""
-    for name in list(os.environ):
-        if name.startswith(("STORYCOACH_", "OPENAI_")) or name.lower() in _PROXY_VARS:
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # Settings reads .env from the working directory
-    return Settings(
-        openai_base_url=llama_base_url,
-        model=MODEL_ALIAS,
-        structured_output="function_calling",
-        max_tokens_param="max_tokens",
-        max_output_tokens=MAX_OUTPUT_TOKENS,
-        temperature=0,
-        timeout_seconds=120,
-        max_retries=0,
-    )
+    return local_settings(llama_base_url, max_output_tokens=MAX_OUTPUT_TOKENS, timeout_seconds=120)
 
 
 def _assert_usage(raw: AIMessage, limit: int) -> None:

@@ -10,27 +10,19 @@ from typing import Any
 
 import httpx2
 import pytest
+from pydantic import AliasChoices
 
 from coach.caller import ModelCaller
-from coach.config import Settings
+from coach.config import PROJECT_ROOT, Settings
 from coach.errors import ConfigError, LlmError
 from coach.llm import build_chat_model
 from coach.llm_answers import JudgeVerdict
 
+from .fakes import completion
+
 KEY = "sk-test-never-shown-123"
 PROMPT = [("system", "Judge it."), ("user", "=====NOTES x=====\nI cut p99.\n=====NOTES x=====")]
 VERDICT = {"level": "L6", "signals": [], "to_target": []}
-
-
-def _completion(message: dict[str, Any], finish: str = "stop") -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-        "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49},
-    }
 
 
 class Server:
@@ -67,9 +59,7 @@ def _caller(settings: Settings, server: Server) -> ModelCaller:
 
 def test_json_schema_request_and_typed_answer(tmp_path: Path) -> None:
     server = Server(
-        httpx2.Response(
-            200, json=_completion({"role": "assistant", "content": json.dumps(VERDICT)})
-        )
+        httpx2.Response(200, json=completion({"role": "assistant", "content": json.dumps(VERDICT)}))
     )
     caller = _caller(_settings(tmp_path, max_output_tokens=321), server)
     verdict = caller.ask(PROMPT, JudgeVerdict, "judge")
@@ -94,7 +84,7 @@ def test_function_calling_for_servers_like_llama_cpp(tmp_path: Path) -> None:
     server = Server(
         httpx2.Response(
             200,
-            json=_completion(
+            json=completion(
                 {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
             ),
         )
@@ -115,7 +105,7 @@ def test_rate_limit_is_retried_through_the_real_client(tmp_path: Path) -> None:
     server = Server(
         httpx2.Response(429, json={"error": {"message": "slow down"}}),
         httpx2.Response(
-            200, json=_completion({"role": "assistant", "content": json.dumps(VERDICT)})
+            200, json=completion({"role": "assistant", "content": json.dumps(VERDICT)})
         ),
     )
     caller = _caller(_settings(tmp_path, max_retries=1), server)
@@ -127,7 +117,7 @@ def test_truncated_json_is_reported_after_retries(tmp_path: Path) -> None:
     server = Server(
         httpx2.Response(
             200,
-            json=_completion({"role": "assistant", "content": '{"level": "L6", "sig'}, "length"),
+            json=completion({"role": "assistant", "content": '{"level": "L6", "sig'}, "length"),
         )
     )
     with pytest.raises(LlmError, match="after 2 attempts"):
@@ -178,3 +168,21 @@ def test_the_example_env_file_configures_nothing(
     settings = Settings()
     assert not settings.llm_configured and settings.database_url is None
     assert settings.model == "gpt-4o-mini" and settings.max_notes_chars == 40_000
+
+
+def test_the_example_env_file_names_every_setting() -> None:
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    named = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    prefix = Settings.model_config.get("env_prefix", "")
+    expected = set()
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias  # OPENAI_API_KEY and OPENAI_BASE_URL: their first alias
+        expected.add(
+            str(alias.choices[0]) if isinstance(alias, AliasChoices) else f"{prefix}{name}".upper()
+        )
+    assert expected - named == set()  # every setting is documented
+    assert named - expected == set()  # and no name there is stale or misspelt

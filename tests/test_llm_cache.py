@@ -11,30 +11,25 @@ import stat
 import subprocess
 import sys
 import warnings
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
 from langchain_core.load import dumps
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult, Generation
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
 
 from coach.llm_cache import SQLiteLLMCache
 
+from .fakes import ScriptedModel, completion, tool_reply
+
 NOTES = "Rate my story: I led Project Nightjar and cut checkout p99 from 850ms to 320ms."
 FAKE_KEY = "sk-secret-123"
-
-# ChatOpenAI's constructor (and urllib3's import) probe a throwaway socket and cope when
-# pytest-socket refuses it; no request is ever attempted.
-pytestmark = pytest.mark.filterwarnings("ignore:A test tried to use socket.socket:UserWarning")
 
 
 class Verdict(BaseModel):
@@ -44,49 +39,13 @@ class Verdict(BaseModel):
     note: str
 
 
-class ScriptedToolModel(BaseChatModel):
-    """Answer each call with the next scripted message and record the prompts it was given."""
-
-    script: list[AIMessage]
-    calls: list[list[BaseMessage]] = Field(default_factory=list)
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted-tool-model"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        self.calls.append(messages)
-        return ChatResult(generations=[ChatGeneration(message=self.script[len(self.calls) - 1])])
-
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedToolModel:
-        return self  # the script decides; tools and tool_choice are ignored
-
-
 def verdict_call(score: int, note: str) -> AIMessage:
-    return AIMessage(
-        content="",
-        tool_calls=[
-            {
-                "name": "Verdict",
-                "args": {"score": score, "note": note},
-                "id": "c1",
-                "type": "tool_call",
-            }
-        ],
-        usage_metadata={"input_tokens": 120, "output_tokens": 9, "total_tokens": 129},
-    )
+    return tool_reply("Verdict", {"score": score, "note": note}, tokens=(120, 9))
 
 
-def grader(
-    cache: SQLiteLLMCache, *script: AIMessage
-) -> tuple[ScriptedToolModel, Runnable[Any, Any]]:
-    model = ScriptedToolModel(script=list(script), cache=cache)
+def grader(cache: SQLiteLLMCache, *script: AIMessage) -> tuple[ScriptedModel, Runnable[Any, Any]]:
+    """A model answering every prompt from `script` in turn, asked for a Verdict."""
+    model = ScriptedModel(script={"verdict": list(script)}, steps={"verdict": ""}, cache=cache)
     return model, model.with_structured_output(Verdict)
 
 
@@ -123,11 +82,11 @@ def test_identical_invoke_hits_and_a_different_prompt_misses(cache: SQLiteLLMCac
     model, structured = grader(cache, verdict_call(4, "vivid"), verdict_call(2, "vague"))
     assert structured.invoke(NOTES) == Verdict(score=4, note="vivid")
     assert structured.invoke(NOTES) == Verdict(score=4, note="vivid")
-    assert len(model.calls) == 1
+    assert len(model.prompts) == 1
     assert structured.invoke(NOTES + " Also, I mentored two engineers.") == Verdict(
         score=2, note="vague"
     )
-    assert len(model.calls) == 2
+    assert len(model.prompts) == 2
     assert len(cache) == 2
 
 
@@ -135,7 +94,7 @@ def test_ainvoke_hits_through_the_default_async_methods(cache: SQLiteLLMCache) -
     model, structured = grader(cache, verdict_call(4, "vivid"))
     assert asyncio.run(structured.ainvoke(NOTES)) == Verdict(score=4, note="vivid")
     assert asyncio.run(structured.ainvoke(NOTES)) == Verdict(score=4, note="vivid")
-    assert len(model.calls) == 1
+    assert len(model.prompts) == 1
 
 
 def test_a_new_instance_on_the_same_file_still_hits(db: Path, cache: SQLiteLLMCache) -> None:
@@ -143,7 +102,7 @@ def test_a_new_instance_on_the_same_file_still_hits(db: Path, cache: SQLiteLLMCa
     structured.invoke(NOTES)
     reopened, again = grader(SQLiteLLMCache(db), verdict_call(1, "never asked"))
     assert again.invoke(NOTES) == Verdict(score=4, note="vivid")
-    assert reopened.calls == []
+    assert reopened.prompts == []
 
 
 def test_another_process_sees_the_entries(db: Path, cache: SQLiteLLMCache) -> None:
@@ -182,7 +141,7 @@ def test_clear_empties_it(cache: SQLiteLLMCache) -> None:
     cache.clear()
     assert len(cache) == 0
     assert structured.invoke(NOTES) == Verdict(score=5, note="sharper")
-    assert len(model.calls) == 2
+    assert len(model.prompts) == 2
 
 
 def test_neither_the_notes_nor_a_key_reach_the_file(db: Path, cache: SQLiteLLMCache) -> None:
@@ -221,10 +180,10 @@ def test_a_corrupted_row_is_a_miss_and_is_dropped(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert structured.invoke(NOTES) == Verdict(score=3, note="fresh")
-    assert len(model.calls) == 2
+    assert len(model.prompts) == 2
     assert len(cache) == 1  # the bad row went and the fresh answer took its place
     assert structured.invoke(NOTES) == Verdict(score=3, note="fresh")
-    assert len(model.calls) == 2
+    assert len(model.prompts) == 2
 
 
 def test_concurrent_updates_from_threads_do_not_raise(db: Path, cache: SQLiteLLMCache) -> None:
@@ -258,17 +217,7 @@ def test_chatopenai_json_schema_answers_survive_the_round_trip(cache: SQLiteLLMC
     def reply(request: httpx2.Request) -> httpx2.Response:
         requests.append(request)
         message = {"role": "assistant", "content": '{"score": 4, "note": "vivid"}'}
-        return httpx2.Response(
-            200,
-            json={
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "gpt-4o-mini",
-                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-            },
-        )
+        return httpx2.Response(200, json=completion(message))
 
     llm = ChatOpenAI(
         model="gpt-4o-mini",

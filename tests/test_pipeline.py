@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from coach.redaction import RedactionList
 from coach.report import to_contract
 from coach.rubrics import RubricSet
 
+from . import fakes
 from .fakes import ScriptedModel, http_error, steps_seen, timeout_error, tool_reply
 
 NOTES = (
@@ -83,14 +85,8 @@ ADVICE = {
 }
 
 
-def script(**overrides: list[Any]) -> dict[str, list[Any]]:
-    base: dict[str, list[Any]] = {
-        "restructure": [tool_reply("DraftStory", GOOD_STORY)],
-        "repair": [tool_reply("DraftStory", GOOD_STORY)],
-        "judge": [tool_reply("JudgeVerdict", VERDICT)],
-        "coaching": [tool_reply("CoachingAdvice", ADVICE)],
-    }
-    return {**base, **overrides}
+# The happy path's replies; a test replaces a step's queue: script(judge=[...]).
+script = partial(fakes.script, story=GOOD_STORY, verdict=VERDICT, advice=ADVICE)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 
 from coach.config import PROJECT_ROOT
 from coach.errors import PromptError
-from coach.figures import find_figures
 from coach.prompts import (
     PromptTemplate,
     boundary_for,
@@ -19,6 +18,8 @@ from coach.prompts import (
     star_rubric_text,
 )
 from coach.rubrics import RubricSet
+
+from .conftest import figures_in
 
 PROMPTS = PROJECT_ROOT / "prompts"
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
@@ -34,14 +35,9 @@ def test_every_prompt_file_loads_and_is_known() -> None:
 
 def test_no_example_figures_in_any_prompt(rubrics: RubricSet) -> None:
     # Example numbers in a prompt leak into stories as invented metrics.
-    quant = rubrics.quantification
     for name in NAMES:
         for message in load_prompt(PROMPTS, name).messages:
-            text = message.content
-            figures = find_figures(
-                text, 0, len(text), count_nouns=quant.count_noun_set,
-                not_figure_after=quant.not_figure_after_set,
-            )  # fmt: skip
+            figures = figures_in(message.content, rubrics)
             assert figures == [], (name, [f.text for f in figures])
 
 
