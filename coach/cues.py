@@ -100,7 +100,9 @@ class Tokens:
 
 def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
     """Words of `text` (lower-cased, curly apostrophes straightened) and their spans."""
-    lowered = text.lower().replace("\u2019", "'")
+    # "İ" (U+0130) is the one character whose lower case is two characters long; lower-casing it
+    # as "I" keeps every later span pointing at the same characters of `text`.
+    lowered = text.replace("\u0130", "I").lower().replace("\u2019", "'")
     found = list(_TOKEN.finditer(lowered))
     words = [match.group() for match in found]
     starts = [match.start() for match in found]

@@ -54,3 +54,13 @@ def test_each_group_matches_once_per_starting_word() -> None:
     tokens = tokenize(text)
     matches = CueSet([["reduced", "reduced costs"], ["costs"]]).matches(tokens)
     assert [(m.group, text[m.start : m.end]) for m in matches] == [(0, "reduced"), (1, "costs")]
+
+
+def test_token_spans_index_the_text_whatever_its_case() -> None:
+    # "İ".lower() is two characters; a shifted span would quote the wrong words as evidence.
+    text = "İİ İzmir team’s p99 fell from 850ms to 320ms."
+    tokens = tokenize(text)
+    assert [text[s:e] for s, e in zip(tokens.starts, tokens.ends, strict=True)][-6:] == [
+        "p99", "fell", "from", "850ms", "to", "320ms"
+    ]  # fmt: skip
+    assert "team's" in tokens.words
