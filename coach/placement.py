@@ -74,12 +74,20 @@ OwnedHits = dict[str, list[tuple[int, Hit[ScoringKey]]]]
 
 def hits_inside(hits: Sequence[Hit[ScoringKey]], spans: Sequence[tuple[int, int]]) -> OwnedHits:
     """The hits that lie wholly inside one of `spans`, grouped by the rubric that owns them
-    ("star", "level", "quant"), each with the index of its span."""
-    where = SpanIndex(spans)
+    ("star", "level", "quant"), each with the index of its span.
+
+    `hits` come in text order (as `CueBook.find` gives them) and `spans` are sorted and do not
+    overlap, so one pass over both finds each hit's span.
+    """
     found: OwnedHits = {}
+    row, rows = 0, len(spans)
     for hit in hits:
-        row = where.holding(hit.start, hit.end)
-        if row is not None:
+        while row < rows and spans[row][1] <= hit.start:
+            row += 1
+        if row == rows:
+            break
+        start, end = spans[row]
+        if start <= hit.start and hit.end <= end:
             found.setdefault(hit.key[0], []).append((row, hit))
     return found
 
@@ -90,11 +98,6 @@ class SpanIndex:
     def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
         self._starts = [start for start, _ in spans]
         self._ends = [end for _, end in spans]
-
-    def holding(self, start: int, end: int) -> int | None:
-        """Index of the span that holds all of [start, end), or None."""
-        index = self.locate(start)
-        return index if index is not None and end <= self._ends[index] else None
 
     def locate(self, position: int) -> int | None:
         """Index of the span holding `position`, or None."""
