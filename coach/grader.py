@@ -95,7 +95,7 @@ def grade(
         "quantification": quant_score(
             quant,
             rubrics.quantification,
-            [Excerpt(text=m.text, start=m.start, end=m.end) for m in metrics if m.is_result],
+            [m.excerpt() for m in metrics if m.is_result],
         ),
         "structure": structure_score(
             structure, rubrics.star_plus, framework, list(first_of_section.values())

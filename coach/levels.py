@@ -93,7 +93,7 @@ def dimension_weights(
     if rubric.L6.metric_weight:
         measured = [m for m in metrics if m.is_result][:_RESULT_METRICS_COUNTED]
         l6 += rubric.L6.metric_weight * len(measured)
-        l6_evidence += tuple(Excerpt(text=m.text, start=m.start, end=m.end) for m in measured)
+        l6_evidence += tuple(m.excerpt() for m in measured)
     return DimensionWeights(l6, l7, anti, l6_evidence, l7_evidence, anti_evidence)
 
 

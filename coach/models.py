@@ -191,6 +191,10 @@ class Figure(_Frozen):
     noun: str | None = None
     approximate: bool = False
 
+    def excerpt(self) -> Excerpt:
+        """The figure's words and span, as evidence."""
+        return Excerpt(text=self.text, start=self.start, end=self.end)
+
 
 class MetricCheck(StrEnum):
     """A quality the seed's quantification guide asks of a result metric."""

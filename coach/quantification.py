@@ -94,10 +94,6 @@ def sentence_spans(placed: Sequence[PlacedUnit]) -> dict[int, tuple[int, int]]:
     return spans
 
 
-def _figure_excerpt(figure: Figure | None) -> Excerpt | None:
-    return None if figure is None else Excerpt(text=figure.text, start=figure.start, end=figure.end)
-
-
 def _first_excerpt(notes: str, cues: QuantCues, key: str, start: int, end: int) -> Excerpt | None:
     span = cues.first(key, start, end)
     return None if span is None else Excerpt.of(notes, *span)
@@ -153,8 +149,8 @@ def build_metrics(
                     unit=figure.unit,
                     noun=figure.noun,
                     approximate=figure.approximate,
-                    before=_figure_excerpt(change.before) if change else None,
-                    after=_figure_excerpt(change.after) if change else None,
+                    before=change.before.excerpt() if change and change.before else None,
+                    after=change.after.excerpt() if change and change.after else None,
                     subject=_subject(notes, cues, s_start, s_end, start),
                     section=unit.section,
                     is_result=unit.section in rubric.result_sections,
@@ -169,9 +165,7 @@ def suspicious_precision(metrics: Sequence[Metric], rubric: QuantificationRubric
     """Figures so precise they read as invented (LEVELS.md: "suspiciously precise figures")."""
     limit = rubric.score.suspicious_decimals
     pattern = re.compile(rf"\d\.\d{{{limit},}}")
-    evidence = [
-        Excerpt(text=m.text, start=m.start, end=m.end) for m in metrics if pattern.search(m.text)
-    ]
+    evidence = [m.excerpt() for m in metrics if pattern.search(m.text)]
     if not evidence:
         return None
     return Flag(
