@@ -251,6 +251,8 @@ class CueSet:
         for group, phrases in enumerate(groups):
             for source in phrases:
                 self._index(group, Phrase.parse(source))
+        # Most words start no pair: a set lookup spares building a pair key for them.
+        self._pair_starts = frozenset(word for word, _ in self._by_pair)
 
     def _index(self, group: int, phrase: Phrase) -> None:
         first = phrase.specs[0]
@@ -319,15 +321,18 @@ class CueSet:
         if len(cache) > _CANDIDATE_CACHE_WORDS:
             cache.clear()
         words = tokens.words
-        by_pair = self._by_pair
+        by_pair, pair_starts = self._by_pair, self._pair_starts
+        last_index = len(words) - 1
         for index, word in enumerate(words):
             candidates = cache.get(word)
             if candidates is None:
                 candidates = cache[word] = self._candidates(word)
-            if index + 1 < len(words):
+            if word in pair_starts and index < last_index:
                 pairs = by_pair.get((word, words[index + 1]))
                 if pairs:
                     candidates = [*candidates, *((g, p, True) for g, p in pairs)]
+            elif not candidates:
+                continue
             for group, phrase, fits_first in candidates:
                 if busy_until.get(group, -1) >= index or (phrase.anchored and not opens[index]):
                     continue
