@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from unittest import mock
 
@@ -29,6 +27,7 @@ from coach.evaluation import NotesStyle, build_notes, read_labelled
 from coach.models import Engine
 from coach.pipeline import RunOptions, run_coach
 from coach.rubrics import load_rubrics
+from tests.processes import answers, free_port, running
 
 WORDS = 400
 RUNS = 300
@@ -79,26 +78,6 @@ def bench_batch(stories: list[str]) -> float:
 
 
 LATENCY = 0.5
-START_TIMEOUT_SECONDS = 60.0
-LOG_TAIL_CHARS = 4_000
-# Proxies from the environment must never see requests to the app on 127.0.0.1.
-NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with NO_PROXY_OPENER.open(url, timeout=2) as response:
-            return bool(response.status == 200 and response.read().strip() == b"ok")
-    except OSError:  # refused while starting, reset, timeout, HTTP error
-        return False
 
 
 def _offline_env(data_dir: str) -> dict[str, str]:
@@ -111,38 +90,21 @@ def _offline_env(data_dir: str) -> dict[str, str]:
 
 def _seconds_to_healthy(folder: str) -> float:
     """Seconds from `streamlit run` to `/_stcore/health` answering "ok"; the server then stops."""
-    port = _free_port()
+    port = free_port()
     health = f"http://127.0.0.1:{port}/_stcore/health"
-    log_path = Path(folder) / "streamlit.log"
-    with log_path.open("wb") as log:
-        start = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env={**os.environ, **_offline_env(folder)},
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            while not _healthy(health):
-                failed = server.poll() is not None
-                if failed or time.perf_counter() - start > START_TIMEOUT_SECONDS:
-                    why = (
-                        f"exited with {server.returncode}"
-                        if failed
-                        else f"did not answer within {START_TIMEOUT_SECONDS:.0f} s"
-                    )
-                    tail = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
-                    raise RuntimeError(f"streamlit {why}; log {log_path}:\n{tail}")
-                time.sleep(0.05)
-            return time.perf_counter() - start
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    start = time.perf_counter()
+    with running(
+        "streamlit",
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        log_path=Path(folder) / "streamlit.log",
+        ready=lambda: answers(health, b"ok"),
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **_offline_env(folder)},
+        poll_seconds=0.02,
+    ):  # fmt: skip
+        return time.perf_counter() - start
 
 
 def bench_app() -> None:

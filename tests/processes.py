@@ -66,8 +66,10 @@ def running(
     ready: Callable[[], bool],
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    poll_seconds: float = 0.1,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `command` until the block ends; fail with the log's tail if it never gets `ready`."""
+    """Run `command` until the block ends; fail with the log's tail if it never gets `ready`
+    (asked every `poll_seconds`)."""
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(log_path.open("wb"))
         proc = subprocess.Popen(
@@ -91,5 +93,5 @@ def running(
                     f"{name} did not answer within {START_TIMEOUT_SECONDS:.0f} s;"
                     f" log {log_path}:\n{log_tail(log_path)}"
                 )
-            time.sleep(0.1)
+            time.sleep(poll_seconds)
         yield proc
