@@ -12,6 +12,7 @@ from typing import Literal
 
 from coach.cues import Tokens, tokenize
 from coach.figures import find_figures, same_quantity
+from coach.levels import I_WORDS, WE_WORDS
 from coach.models import Figure
 from coach.rubrics import RubricSet
 
@@ -19,6 +20,8 @@ PLACEHOLDER = re.compile(r"\[\[[^\[\]]{1,200}\]\]")
 _NAME = re.compile(r"\b[A-Za-z][\w./+-]*[A-Za-z0-9]|\b[A-Z]\b")
 _SPACE = re.compile(r"\s+")
 _QUOTE_TRIM = " \t\r\n\"'“”‘’«»…."
+# Words that credit the work to the team: with none of I_WORDS beside them, they support no "I".
+_TEAM_WORDS = WE_WORDS | {"us", "our", "ours", "ourselves"}
 
 ViolationKind = Literal["quote", "figure", "name", "scope"]
 
@@ -69,11 +72,6 @@ def locate_quote(notes: str, quote: str) -> tuple[int, int] | None:
     return (found.start(), found.end()) if found else None
 
 
-def claims_in(text: str, rubrics: RubricSet) -> frozenset[str]:
-    """The scope-claim groups a text makes (leadership, org-wide, multi-team...)."""
-    return _claims(tokenize(text), rubrics)
-
-
 def _claims(tokens: Tokens, rubrics: RubricSet) -> frozenset[str]:
     return frozenset(hit.key for hit in rubrics.guard.cue_book.find(tokens))
 
@@ -95,7 +93,7 @@ def check_text(text: str, facts: SourceFacts, quoted: str | None = None) -> list
 
     Figures and names may come from anywhere in the notes. Scope and role claims must come from
     `quoted`, the words the sentence says it rests on, when given: "helped" quoted does not make
-    "led" true even if the notes say "led" elsewhere.
+    "led" true even if the notes say "led" elsewhere, and "we" quoted does not make "I" true.
     """
     bare = PLACEHOLDER.sub(" ", text)
     rubrics = facts.rubrics
@@ -107,12 +105,35 @@ def check_text(text: str, facts: SourceFacts, quoted: str | None = None) -> list
         word = match.group()
         if _looks_like_name(bare, match.start(), word) and not _known(word, facts):
             violations.append(Violation("name", word, "this name is not in your notes"))
-    supported = facts.claims if quoted is None else claims_in(quoted, rubrics)
-    for hit in rubrics.guard.cue_book.find(tokenize(bare)):
+    tokens = tokenize(bare)
+    quoted_tokens = None if quoted is None else tokenize(quoted)
+    supported = facts.claims if quoted_tokens is None else _claims(quoted_tokens, rubrics)
+    for hit in rubrics.guard.cue_book.find(tokens):
         if hit.key not in supported:
             claim = rubrics.guard.scope_claims[hit.key]
             violations.append(Violation("scope", bare[hit.start : hit.end], claim.message))
+    if quoted_tokens is not None:
+        violations += _claimed_as_mine(bare, tokens, quoted_tokens, rubrics)
     return _unique(violations)
+
+
+def _claimed_as_mine(
+    text: str, tokens: Tokens, quoted_tokens: Tokens, rubrics: RubricSet
+) -> list[Violation]:
+    """Each "I" of `text` when its quoted words credit the team ("we", "our") and never say "I".
+
+    Quoted words that name no one ("Moved billing to Postgres") are the writer's own and may
+    become "I".
+    """
+    quoted = frozenset(quoted_tokens.words)
+    if quoted.isdisjoint(_TEAM_WORDS) or not quoted.isdisjoint(I_WORDS):
+        return []
+    message = rubrics.guard.personal_role_message
+    return [
+        Violation("scope", text[start:end], message)
+        for word, start, end in zip(tokens.words, tokens.starts, tokens.ends, strict=True)
+        if word in I_WORDS
+    ]
 
 
 def _looks_like_name(text: str, at: int, word: str) -> bool:

@@ -23,8 +23,8 @@ from coach.rubrics import DimensionRubric, LevelRubric, ScoringKey
 
 _MAX_EVIDENCE = 4
 _RESULT_METRICS_COUNTED = 2
-_I_WORDS = frozenset({"i", "i'm", "i've", "i'd"})
-_WE_WORDS = frozenset({"we", "we've", "we'd", "we're"})
+I_WORDS = frozenset({"i", "i'm", "i've", "i'd"})
+WE_WORDS = frozenset({"we", "we've", "we'd", "we're"})
 # A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
 _IMPLIED_I = re.compile(
     r"(?:[A-Z][a-z]+ed|Built|Led|Wrote|Ran|Drove|Made|Took|Set|Rewrote|Broke|Chose|Brought|Found"
@@ -236,9 +236,9 @@ def personal_role_flag(
         i_count += bool(_IMPLIED_I.match(notes, unit.start, unit.end))
         for index in tokens.between(unit.start, unit.end):
             word = words[index]
-            if word in _I_WORDS:
+            if word in I_WORDS:
                 i_count += 1
-            elif word in _WE_WORDS:
+            elif word in WE_WORDS:
                 we_count += 1
                 if len(we_evidence) < _MAX_EVIDENCE:
                     we_evidence.append(Excerpt.of(notes, starts[index], ends[index]))

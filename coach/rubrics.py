@@ -411,6 +411,9 @@ class GuardRubric(_Versioned):
     """What the nothing-invented guard checks besides figures."""
 
     scope_claims: dict[str, ScopeClaim] = Field(min_length=1)
+    personal_role_message: str = Field(
+        description='Why an "I" was removed when the words it rests on say "we".'
+    )
     not_names: list[str]
 
     @cached_property

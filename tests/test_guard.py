@@ -86,3 +86,24 @@ def test_quotes_must_be_verbatim_up_to_white_space(quote: str, found: bool) -> N
     assert (span is not None) is found
     if span:
         assert " ".join(NOTES[span[0] : span[1]].split()) == " ".join(quote.strip(" “”").split())
+
+
+@pytest.mark.parametrize(
+    ("story", "quoted", "flagged"),
+    [
+        # The team's work does not become the engineer's own.
+        ("I cut p99 from 850ms to 620ms.", "We cut p99 from 850ms to 620ms", ["I"]),
+        ("I've moved our checkout to Kafka.", "our checkout moved to Kafka", ["I've"]),
+        # "We" kept, or "my team", is faithful.
+        ("We cut p99 from 850ms to 620ms.", "We cut p99 from 850ms to 620ms", []),
+        ("My team cut p99 from 850ms to 620ms.", "We cut p99 from 850ms to 620ms", []),
+        # Quoted words that say "I" too, or name no one (a bullet), support "I".
+        ("I cut p99 to 620ms.", "We agreed on a plan and I cut p99 to 620ms", []),
+        ("I cut p99 from 850ms to 620ms.", "Cut p99 from 850ms to 620ms", []),
+    ],
+)
+def test_we_in_the_quoted_words_does_not_become_i(
+    story: str, quoted: str, flagged: list[str], rubrics: RubricSet
+) -> None:
+    found = [text for kind, text in _kinds(story, rubrics, quoted) if kind == "scope"]
+    assert found == flagged
