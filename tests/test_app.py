@@ -212,3 +212,19 @@ def test_the_app_never_imports_the_model_client() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not {name for name in imported if name.split(".")[0] == "langchain_openai"}
+
+
+def test_streamlit_run_from_the_project_serves_loopback_only_and_sends_no_statistics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streamlit import config
+
+    monkeypatch.chdir(PROJECT_ROOT)  # where `make run` starts it: .streamlit/config.toml is read
+    config.get_config_options(force_reparse=True)
+    try:
+        assert config.get_option("server.address") == "127.0.0.1"
+        assert config.get_option("browser.gatherUsageStats") is False
+        assert config.get_option("client.toolbarMode") == "viewer"  # no Deploy button
+    finally:
+        monkeypatch.undo()
+        config.get_config_options(force_reparse=True)
