@@ -225,6 +225,7 @@ def test_streamlit_run_from_the_project_serves_loopback_only_and_sends_no_statis
         assert config.get_option("server.address") == "127.0.0.1"
         assert config.get_option("browser.gatherUsageStats") is False
         assert config.get_option("client.toolbarMode") == "viewer"  # no Deploy button
+        assert config.get_option("server.maxUploadSize") == 1  # megabytes, for 40,000 characters
     finally:
         monkeypatch.undo()
         config.get_config_options(force_reparse=True)

@@ -84,6 +84,7 @@ def test_coach_answer_and_coach_again(
     page.get_by_role("tab", name="Story", exact=True).click()
     for words in OWN_WORDS:
         expect(visible(page.get_by_text(words))).to_be_visible(timeout=TIMEOUT_MS)
+    assert screenshot("browser-story").is_file()  # for a person to look over the page
 
     # Answer the first question and coach again: version 2.
     page.get_by_role("tab", name="Questions", exact=True).click()
