@@ -23,6 +23,9 @@ from coach.rubrics import QuantComponent, QuantificationRubric
 
 _CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
 _CHECK_BY_NAME = {check.value: check for check in MetricCheck}
+# "p99 was 850ms" (a percentile) is the baseline of "p99 dropped to 320ms" (a latency): kinds that
+# all measure time compare as one when a baseline is looked for in an earlier sentence.
+_TIME_KINDS = dict.fromkeys((MetricKind.DURATION, MetricKind.PERCENTILE), MetricKind.LATENCY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +115,15 @@ def _subject(notes: str, cues: QuantCues, start: int, end: int, at: int) -> str 
 def build_metrics(
     notes: str, placed: Sequence[PlacedUnit], cues: QuantCues, rubric: QuantificationRubric
 ) -> list[Metric]:
-    """Every figure and before/after change as a metric, with the guide's checks and their words."""
+    """Every figure and before/after change as a metric, with the guide's checks and their words.
+
+    A result figure's baseline may stand in an earlier sentence ("p99 was 850ms at peak" ... "p99
+    dropped to 320ms"): the first figure of the same subject and kind in the rubric's baseline
+    sections (the situation, not the task, whose figures are targets) counts, quoted as evidence.
+    """
     sentences = sentence_spans(placed)
     metrics: list[Metric] = []
+    baselines: dict[tuple[str, MetricKind], tuple[int, Excerpt]] = {}  # -> (sentence, evidence)
     for unit in placed:
         s_start, s_end = sentences[unit.sentence]
         in_change = {
@@ -139,6 +148,21 @@ def build_metrics(
             kind = figure.kind
             if change is not None and kind is MetricKind.NUMBER and change.before is not None:
                 kind = change.before.kind
+            subject = _subject(notes, cues, s_start, s_end, start)
+            is_result = unit.section in rubric.result_sections
+            # Counts and bare numbers name no measure ("5 scenarios", an HTTP "500"): not matched.
+            measured = kind not in rubric.baseline_exempt_kinds and kind is not MetricKind.NUMBER
+            key = (subject.lower(), _TIME_KINDS.get(kind, kind)) if subject and measured else None
+            if (
+                key is not None
+                and unit.section in rubric.baseline_sections
+                and cues.first("target", s_start, s_end) is None  # "required 1M+/min": a goal
+            ):
+                baselines.setdefault(key, (unit.sentence, Excerpt.of(notes, start, end)))
+            elif is_result and key in baselines and MetricCheck.BASELINE not in evidence:
+                sentence, stated = baselines[key]
+                if sentence != unit.sentence:
+                    evidence[MetricCheck.BASELINE] = stated
             metrics.append(
                 Metric(
                     text=notes[start:end],
@@ -151,9 +175,9 @@ def build_metrics(
                     approximate=figure.approximate,
                     before=change.before.excerpt() if change and change.before else None,
                     after=change.after.excerpt() if change and change.after else None,
-                    subject=_subject(notes, cues, s_start, s_end, start),
+                    subject=subject,
                     section=unit.section,
-                    is_result=unit.section in rubric.result_sections,
+                    is_result=is_result,
                     check_evidence=evidence,
                     **{check.value: check in evidence for check in _CHECKS},
                 )

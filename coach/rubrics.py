@@ -284,6 +284,12 @@ class QuantificationRubric(_Versioned):
     subjects: list[str]
     not_figure_after: list[str]
     result_sections: list[Section]
+    baseline_sections: list[Section] = Field(
+        description="Where a figure may be the baseline of a later result figure of its subject."
+    )
+    targets: list[str] = Field(
+        min_length=1, description="Words that make a sentence's figures goals, never baselines."
+    )
     baseline_exempt_kinds: list[MetricKind]
     checks: dict[str, PhraseSet]
     business_families: list[str]
@@ -291,7 +297,7 @@ class QuantificationRubric(_Versioned):
     score: QuantScoreRubric
     questions: dict[str, str]
 
-    _validate = field_validator("subjects", "business_families", "technical_families")(
+    _validate = field_validator("subjects", "business_families", "technical_families", "targets")(
         _check_phrases
     )
 
@@ -303,6 +309,7 @@ class QuantificationRubric(_Versioned):
         ]
         entries += [
             ("subject", 1.0, self.subjects),
+            ("target", 1.0, self.targets),
             ("business", 1.0, self.business_families),
             ("technical", 1.0, self.technical_families),
         ]

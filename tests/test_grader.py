@@ -128,3 +128,36 @@ def test_target_level_changes_fit_not_the_reading(rubrics: RubricSet) -> None:
     assert l6.level.estimate == l7.level.estimate
     assert l6.scores.level_fit.value > l7.scores.level_fit.value
     assert l7.level.to_target
+
+
+def _result_metric(notes: str, rubrics: RubricSet, text: str) -> dict[MetricCheck, str]:
+    result = coach(notes, rubrics)
+    [metric] = [m for m in result.metrics if m.is_result and m.text == text]
+    return {check: excerpt.text for check, excerpt in metric.check_evidence.items()}
+
+
+def test_a_baseline_stated_in_the_situation_counts_for_the_result(rubrics: RubricSet) -> None:
+    notes = (
+        "Situation: our checkout API's p99 was 850ms at peak.\n"
+        "Action: I moved the inventory check to a queue.\n"
+        "Result: p99 dropped to 320ms."
+    )
+    evidence = _result_metric(notes, rubrics, "320ms")
+    assert evidence[MetricCheck.BASELINE] == "p99 was 850ms"
+    questions = coach(notes, rubrics).questions
+    assert not any("before your change" in q.question for q in questions)
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "Task: I had to get p99 under 500ms.",  # a target, in the task
+        "Situation: the business required p99 under 500ms.",  # a goal, in the situation
+        "Situation: our checkout cost $40k a month.",  # another subject
+    ],
+)
+def test_targets_and_other_subjects_are_no_baseline(context: str, rubrics: RubricSet) -> None:
+    notes = (
+        f"{context}\nAction: I moved the inventory check to a queue.\nResult: p99 dropped to 320ms."
+    )
+    assert MetricCheck.BASELINE not in _result_metric(notes, rubrics, "320ms")

@@ -49,7 +49,7 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
         ("star_plus.v1.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
         ("star_plus.v1.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
         ("injection.v1.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
-        ("quantification.v1.yaml", QuantificationRubric, ("version: 1", "version: 2"), "agree"),
+        ("quantification.v2.yaml", QuantificationRubric, ("version: 2", "version: 3"), "agree"),
         ("level.v1.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
     ],
 )
