@@ -90,6 +90,7 @@ def test_coach_answer_and_coach_again(
     page.get_by_role("tab", name="Questions", exact=True).click()
     first_question = visible(page.get_by_label(QUESTION_LABEL))
     expect(first_question).to_be_editable(timeout=TIMEOUT_MS)
+    assert screenshot("browser-questions").is_file()
     type_and_commit(first_question, ANSWER)
     expect(first_question).to_have_value(ANSWER)
     coach_and_wait(page, 2)
