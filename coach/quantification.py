@@ -151,7 +151,7 @@ def build_metrics(
             subject = _subject(notes, cues, s_start, s_end, start)
             is_result = unit.section in rubric.result_sections
             # Counts and bare numbers name no measure ("5 scenarios", an HTTP "500"): not matched.
-            measured = kind not in rubric.baseline_exempt_kinds and kind is not MetricKind.NUMBER
+            measured = rubric.applies(MetricCheck.BASELINE, kind) and kind is not MetricKind.NUMBER
             key = (subject.lower(), _TIME_KINDS.get(kind, kind)) if subject and measured else None
             if (
                 key is not None
@@ -212,12 +212,7 @@ def quant_features(
     result_units = [u for u in placed if u.section in rubric.result_sections]
     result_metrics = [m for m in metrics if m.is_result]
     eligible = {
-        check: [
-            m
-            for m in result_metrics
-            if check is not MetricCheck.BASELINE or m.kind not in rubric.baseline_exempt_kinds
-        ]
-        for check in _CHECKS
+        check: [m for m in result_metrics if rubric.applies(check, m.kind)] for check in _CHECKS
     }
     everything = (0, len(notes))
     story_level = {c: _first_excerpt(notes, cues, c.value, *everything) for c in _CHECKS}

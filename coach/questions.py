@@ -161,7 +161,7 @@ def _metric_asks(
         priced = [
             (price.check(running, check), check)
             for check in MetricCheck
-            if not getattr(metric, check.value)
+            if not getattr(metric, check.value) and rubric.applies(check, metric.kind)
         ]
         chosen = sorted((p for p in priced if p[0] > 0), key=lambda p: -p[0])
         chosen = sorted(chosen[:_CHECKS_PER_QUESTION], key=lambda p: _CHECK_ORDER[p[1]])
@@ -176,7 +176,9 @@ def _metric_asks(
                 slot="metric." + "+".join(c.value for _, c in chosen) + f"@{metric.start}",
                 question=_join_questions(
                     [
-                        rubric.questions[c.value].format(subject=subject, figure=figure)
+                        rubric.question(c, metric.kind).format(
+                            subject=subject, figure=figure, was=_was(metric.subject)
+                        )
                         for _, c in chosen
                     ]
                 ),
@@ -260,6 +262,12 @@ def ask(
         )
         for a in ranked[: rubrics.overall.max_questions]
     ]
+
+
+def _was(subject: str | None) -> str:
+    """ "were" after a plural subject ("What were costs before?"); acronyms such as NPS are not."""
+    last = subject.split()[-1] if subject else ""
+    return "were" if len(last) > 3 and last.endswith("s") and not last.isupper() else "was"
 
 
 def _join_questions(questions: list[str]) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from coach.cues import CueBook, PhraseError, validate_phrases
 from coach.errors import RubricError
-from coach.models import Level, MetricKind, PsiSection, Section
+from coach.models import Level, MetricCheck, MetricKind, PsiSection, Section
 from coach.versioned import read_versioned, versioned_files
 
 # A key of the combined scoring cues: ("star", Section), ("level", (dimension, kind)) or
@@ -290,12 +290,17 @@ class QuantificationRubric(_Versioned):
     targets: list[str] = Field(
         min_length=1, description="Words that make a sentence's figures goals, never baselines."
     )
-    baseline_exempt_kinds: list[MetricKind]
+    exempt_kinds: dict[MetricCheck, list[MetricKind]] = Field(
+        description="Kinds of figure a check does not apply to (a count delivered has no before)."
+    )
     checks: dict[str, PhraseSet]
     business_families: list[str]
     technical_families: list[str]
     score: QuantScoreRubric
     questions: dict[str, str]
+    kind_questions: dict[MetricKind, dict[MetricCheck, str]] = Field(
+        default_factory=dict, description="A check's question worded for one kind of figure."
+    )
 
     _validate = field_validator("subjects", "business_families", "technical_families", "targets")(
         _check_phrases
@@ -314,6 +319,14 @@ class QuantificationRubric(_Versioned):
             ("technical", 1.0, self.technical_families),
         ]
         return entries
+
+    def question(self, check: MetricCheck, kind: MetricKind) -> str:
+        """The question template that asks a figure of this kind for `check`."""
+        return self.kind_questions.get(kind, {}).get(check) or self.questions[check.value]
+
+    def applies(self, check: MetricCheck, kind: MetricKind) -> bool:
+        """Whether `check` asks anything of a figure of this kind."""
+        return kind not in self.exempt_kinds.get(check, ())
 
     @cached_property
     def count_noun_set(self) -> frozenset[str]:

@@ -161,3 +161,21 @@ def test_targets_and_other_subjects_are_no_baseline(context: str, rubrics: Rubri
         f"{context}\nAction: I moved the inventory check to a queue.\nResult: p99 dropped to 320ms."
     )
     assert MetricCheck.BASELINE not in _result_metric(notes, rubrics, "320ms")
+
+
+def test_questions_fit_the_kind_of_figure_and_its_subject(rubrics: RubricSet) -> None:
+    def questions(result: str) -> str:
+        notes = (
+            f"Situation: our platform ran on a monolith.\nAction: I led the migration.\n{result}"
+        )
+        return " ".join(q.question for q in coach(notes, rubrics).questions)
+
+    delivered = questions("Result: I migrated 47 applications to Kubernetes.")
+    # A count delivered has no "before", dashboard or confidence interval to ask for...
+    assert "47 applications" in delivered
+    assert "before your change" not in delivered and "dashboard" not in delivered
+    assert "How sure is 47 applications" not in delivered
+    # ...but when it was reached still matters, asked in words that fit a count.
+    assert "Over what period did you get to 47 applications" in delivered
+    # A plural subject takes "were".
+    assert "What were costs before your change" in questions("Result: costs fell to $30k a month.")
