@@ -179,3 +179,20 @@ def test_questions_fit_the_kind_of_figure_and_its_subject(rubrics: RubricSet) ->
     assert "Over what period did you get to 47 applications" in delivered
     # A plural subject takes "were".
     assert "What were costs before your change" in questions("Result: costs fell to $30k a month.")
+
+
+@pytest.mark.parametrize(
+    ("result", "window"),
+    [
+        ("p99 went from 2.1s to 380ms (Datadog, 2 week window).", "2 week window"),
+        ("p99 went from 2.1s to 380ms on a 30-day rolling average.", "30-day rolling average"),
+        ("Costs fell 12% over the trailing 4 weeks.", "trailing 4 weeks"),
+    ],
+)
+def test_measurement_periods_in_their_usual_spellings(
+    result: str, window: str, rubrics: RubricSet
+) -> None:
+    notes = f"Situation: checkout was slow.\nAction: I moved checks to a queue.\nResult: {result}"
+    metric = next(m for m in coach(notes, rubrics).metrics if m.is_result)
+    assert metric.time_window
+    assert metric.check_evidence[MetricCheck.TIME_WINDOW].text == window
