@@ -297,15 +297,24 @@ def _figure(
 ) -> Figure | None:
     number_start = match.start("num") if match["num"] else match.start("word")
     head = match.start("cur") if match["cur"] else number_start
-    # A number glued to letters is a name (OAuth2, Log4j, EC2, CVE-2021-44228), not a figure.
+    # A number glued to letters is a name (OAuth2, Log4j, EC2, CVE-2021-44228, N+1), not a figure.
     before = notes[head - 1] if head > floor else " "
     if (
         before.isalnum()
         or before in "_./"
-        or (before == "-" and head - 2 >= floor and notes[head - 2].isalnum())
+        or (before in "-+" and head - 2 >= floor and notes[head - 2].isalpha())
+        or (before == "-" and head - 2 >= floor and notes[head - 2].isdigit())
     ):
         return None
     after_end = match.end()
+    # A bare number hyphenated to a word names a kind of thing ("a 2-pager", "3-tier", "2-phase
+    # commit"); with a unit ("5-minute") or a count noun ("a 6-engineer team") it is a figure.
+    if notes[after_end : after_end + 1] == "-" and not (
+        match["unit"] or match["mult"] or match["cur"]
+    ):
+        word = _WORD_CANDIDATE.match(notes, after_end + 1, end)
+        if word and not {word.group().lower(), word.group().lower() + "s"} & count_nouns:
+            return None
     if notes[after_end : after_end + 1] == ":" and notes[after_end + 1 : after_end + 2].isdigit():
         return None  # a time of day ("10:30")
     glued_after = after_end < end and (notes[after_end].isalnum() or notes[after_end] == "_")

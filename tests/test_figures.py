@@ -54,6 +54,8 @@ def test_figure_kinds_and_spans(
         "in 2023 we moved to Java 17",
         "one of the first to try it",
         "a Sev 2 at 10:30",
+        "found N+1 queries in the pricing service",
+        "wrote a 2-pager on a 3-tier design with 2-phase commit",
     ],
 )
 def test_names_versions_years_and_prose_are_notfigures_in(text: str, rubrics: RubricSet) -> None:
@@ -114,3 +116,8 @@ def test_a_range_is_not_a_change(rubrics: RubricSet) -> None:
     assert (
         pair_changes("it took 2 to 3 minutes", figures_in("it took 2 to 3 minutes", rubrics)) == []
     )
+
+
+def test_hyphenated_units_and_count_nouns_stay_figures(rubrics: RubricSet) -> None:
+    text = "a 5-minute job, a 6-engineer team and a 3-week rollout"
+    assert [f.text for f in figures_in(text, rubrics)] == ["5-minute", "6", "3-week"]
