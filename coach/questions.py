@@ -148,9 +148,10 @@ def _metric_asks(
         asks.append(
             _Ask(
                 slot=f"metric.coverage@{unit.start}",
-                question=rubric.questions["coverage"].format(
-                    text=_quote(notes[unit.start : unit.end])
-                ),
+                # A section may word it its own way ("coverage.leadership_impact").
+                question=rubric.questions.get(
+                    f"coverage.{unit.section.value}", rubric.questions["coverage"]
+                ).format(text=_quote(notes[unit.start : unit.end])),
                 gain=gain,
                 section=unit.section,
                 about=(unit.start, unit.end),
@@ -248,9 +249,12 @@ def ask(
         *_metric_asks(notes, placed, metrics, state, rubrics, price),
         *_level_asks(state, rubrics, price),
     ]
-    ranked = sorted(
-        (a for a in asks if a.gain > _MIN_GAIN),
-        key=lambda a: (-round(a.gain, 1), a.about[0] if a.about else -1, a.slot),
+    ranked = _one_per_answer(
+        sorted(
+            (a for a in asks if a.gain > _MIN_GAIN),
+            key=lambda a: (-round(a.gain, 1), a.about[0] if a.about else -1, a.slot),
+        ),
+        rubrics.overall.same_answer,
     )
     return [
         Question(
@@ -262,6 +266,19 @@ def ask(
         )
         for a in ranked[: rubrics.overall.max_questions]
     ]
+
+
+def _one_per_answer(ranked: list[_Ask], same_answer: Sequence[tuple[str, str]]) -> list[_Ask]:
+    """`ranked` without the lower of two questions that one answer fills ("Which alternatives
+    did you weigh?" for the missing trade-offs and for the judgment dimension)."""
+    twin = {a: b for pair in same_answer for a, b in (pair, pair[::-1])}
+    asked: set[str] = set()
+    kept: list[_Ask] = []
+    for candidate in ranked:
+        if twin.get(candidate.slot) not in asked:
+            kept.append(candidate)
+            asked.add(candidate.slot)
+    return kept
 
 
 def _was(subject: str | None) -> str:

@@ -452,6 +452,10 @@ class OverallRubric(_Versioned):
 
     weights: dict[str, float]
     max_questions: int = Field(ge=1)
+    same_answer: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="Pairs of question slots one answer fills: only the better of each is asked.",
+    )
 
 
 class RubricSet(_Strict):
@@ -506,7 +510,7 @@ def load_rubric(directory: Path, rubric_id: str, schema: type[_RubricT]) -> _Rub
 @lru_cache(maxsize=4)
 def load_rubrics(directory: Path) -> RubricSet:
     """Load every rubric the coach reads, once per directory."""
-    return RubricSet(
+    rubrics = RubricSet(
         star_plus=load_rubric(directory, "star_plus", StarPlusRubric),
         quantification=load_rubric(directory, "quantification", QuantificationRubric),
         level=load_rubric(directory, "level", LevelRubric),
@@ -514,3 +518,17 @@ def load_rubrics(directory: Path) -> RubricSet:
         overall=load_rubric(directory, "overall", OverallRubric),
         guard=load_rubric(directory, "guard", GuardRubric),
     )
+    _check_question_slots(rubrics)
+    return rubrics
+
+
+def _check_question_slots(rubrics: RubricSet) -> None:
+    """Refuse `same_answer` slots the coach never asks: a typo there would silently do nothing."""
+    known = {f"section.{section.value}" for section in Section}
+    known |= {f"level.{dimension}" for dimension in rubrics.level.dimensions}
+    unknown = sorted({slot for pair in rubrics.overall.same_answer for slot in pair} - known)
+    if unknown:
+        raise RubricError(
+            f"Rubric overall names question slots that do not exist: {', '.join(unknown)}; "
+            f"slots are {', '.join(sorted(known))}."
+        )

@@ -196,3 +196,14 @@ def test_measurement_periods_in_their_usual_spellings(
     metric = next(m for m in coach(notes, rubrics).metrics if m.is_result)
     assert metric.time_window
     assert metric.check_evidence[MetricCheck.TIME_WINDOW].text == window
+
+
+def test_one_answer_is_asked_for_once(rubrics: RubricSet) -> None:
+    # No leadership-impact section and no people signal: both slots would ask whom you grew.
+    notes = (
+        "Situation: checkout p99 was 2.1s at peak.\nTask: I owned getting it under 500ms.\n"
+        "Action: I moved the inventory check to a queue.\nResult: p99 dropped to 380ms."
+    )
+    slots = [q.slot for q in coach(notes, rubrics).questions]
+    assert ("section.leadership_impact", "level.people") in rubrics.overall.same_answer
+    assert "level.people" in slots and "section.leadership_impact" not in slots

@@ -15,6 +15,7 @@ from coach.rubrics import (
     QuantificationRubric,
     StarPlusRubric,
     load_rubric,
+    load_rubrics,
     rubric_files,
 )
 
@@ -74,3 +75,13 @@ def test_no_example_figures_in_questions() -> None:
     by_kind = [t for questions in rubric.kind_questions.values() for t in questions.values()]
     for template in [*rubric.questions.values(), *by_kind]:
         assert not re.search(r"\d", template)
+
+
+def test_a_misspelt_question_slot_is_refused(tmp_path: Path) -> None:
+    for source in (PROJECT_ROOT / "rubrics").glob("*.yaml"):
+        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    overall = next(tmp_path.glob("overall.v*.yaml"))
+    text = overall.read_text(encoding="utf-8")
+    overall.write_text(text.replace("level.judgment", "level.judgement"), encoding="utf-8")
+    with pytest.raises(RubricError, match=r"level\.judgement"):
+        load_rubrics(tmp_path)
