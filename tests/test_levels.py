@@ -59,3 +59,17 @@ def test_below_target_says_what_would_move_it(rubrics: RubricSet) -> None:
     result = coach(L6, rubrics, target=Level.L7)
     assert result.level.to_target
     assert any(q.slot.startswith("level.") for q in result.questions)
+
+
+def _dimension(notes: str, name: str, rubrics: RubricSet) -> Level:
+    signals = coach(notes, rubrics, target=Level.L7).level.signals
+    return next(s.level for s in signals if s.dimension == name)
+
+
+def test_cross_team_groups_and_standards_are_principal_signals(rubrics: RubricSet) -> None:
+    peers = "I aligned my team on the design and got buy-in in the review."
+    groups = "I got the plan funded by our VP and formed a working group with leads from 5 teams."
+    assert _dimension(peers, "influence", rubrics) is Level.L6
+    assert _dimension(groups, "influence", rubrics) is Level.L7
+    adopted = "The platform became the default for every new service, adopted by 3 other orgs."
+    assert _dimension(adopted, "results", rubrics) is Level.L7

@@ -46,12 +46,12 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("name", "schema", "edit", "message"),
     [
-        ("level.v1.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
+        ("level.v2.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
         ("star_plus.v1.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
         ("star_plus.v1.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
         ("injection.v1.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
         ("quantification.v2.yaml", QuantificationRubric, ("version: 2", "version: 3"), "agree"),
-        ("level.v1.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
+        ("level.v2.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
     ],
 )
 def test_broken_rubrics_are_refused(
