@@ -136,7 +136,7 @@ def build_metrics(
         items += [
             (f.start, f.end, f, None) for f in unit.measured.figures if id(f) not in in_change
         ]
-        for start, end, figure, change in sorted(items, key=lambda item: item[0]):
+        for start, end, figure, change in _without_periods(notes, items, cues, s_start, s_end):
             evidence: dict[MetricCheck, Excerpt] = {}
             if change is not None and (change.before or change.relative):
                 evidence[MetricCheck.BASELINE] = Excerpt.of(notes, change.start, change.end)
@@ -183,6 +183,49 @@ def build_metrics(
                 )
             )
     return metrics
+
+
+def _without_periods(
+    notes: str,
+    items: list[tuple[int, int, Figure, Change | None]],
+    cues: QuantCues,
+    start: int,
+    end: int,
+) -> list[tuple[int, int, Figure, Change | None]]:
+    """`items` in text order, less the durations that are another figure's measurement period.
+
+    In "p99 fell to 320ms over the next 2 weeks" or "fell to 0.4% (Crashlytics, 30 days)", the
+    duration says over what period the figure was measured: it is no outcome to ask a baseline
+    for. A duration stays a metric when it is the only measure there ("patched within 36 hours").
+    """
+    windows = cues.all(MetricCheck.TIME_WINDOW.value, start, end)
+
+    def is_period(item: tuple[int, int, Figure, Change | None]) -> bool:
+        f_start, f_end, figure, change = item
+        if (
+            change is not None
+            or _TIME_KINDS.get(figure.kind, figure.kind) is not MetricKind.LATENCY
+        ):
+            return False
+        in_window = any(w_start <= f_start and f_end <= w_end for w_start, w_end in windows)
+        return in_window or _in_parentheses(notes, f_start, f_end, start, end)
+
+    periods = {id(item) for item in items if is_period(item)}
+    if len(periods) == len(items):
+        periods = set()  # nothing else is measured here: the durations are the outcome
+    return sorted((item for item in items if id(item) not in periods), key=lambda item: item[0])
+
+
+def _in_parentheses(notes: str, start: int, end: int, floor: int, ceiling: int) -> bool:
+    """Whether notes[start:end] sits inside one pair of parentheses within [floor, ceiling)."""
+    opening = notes.rfind("(", floor, start)
+    closing = notes.find(")", end, ceiling)
+    return (
+        opening != -1
+        and closing != -1
+        and ")" not in notes[opening:start]
+        and "(" not in notes[end:closing]
+    )
 
 
 def suspicious_precision(metrics: Sequence[Metric], rubric: QuantificationRubric) -> Flag | None:

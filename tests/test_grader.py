@@ -207,3 +207,29 @@ def test_one_answer_is_asked_for_once(rubrics: RubricSet) -> None:
     slots = [q.slot for q in coach(notes, rubrics).questions]
     assert ("section.leadership_impact", "level.people") in rubrics.overall.same_answer
     assert "level.people" in slots and "section.leadership_impact" not in slots
+
+
+@pytest.mark.parametrize(
+    ("result", "periods", "outcomes"),
+    [
+        # A duration that says over what period another figure was measured is no outcome...
+        ("Crash rate fell to 0.4% (Crashlytics, 30 days).", ["30 days"], ["0.4%"]),
+        ("Tickets fell 60% over the next two months.", ["two months"], ["60%"]),
+        ("p99 is 89ms (target: <100ms).", ["<100ms"], ["89ms"]),
+        # ...but one that is the only measure is the outcome.
+        ("We patched every service within 36 hours.", [], ["36 hours"]),
+    ],
+)
+def test_measurement_periods_are_not_outcomes(
+    result: str, periods: list[str], outcomes: list[str], rubrics: RubricSet
+) -> None:
+    notes = f"Situation: the app was unstable.\nAction: I fixed the cache.\nResult: {result}"
+    found = [m.text for m in coach(notes, rubrics).metrics if m.is_result]
+    assert all(p not in found for p in periods)
+    assert all(any(o in text for text in found) for o in outcomes), found
+
+
+def test_a_named_measurement_tool_is_the_method(rubrics: RubricSet) -> None:
+    notes = "Situation: the app crashed.\nAction: I fixed it.\nResult: crashes fell 80% (Sentry)."
+    [metric] = [m for m in coach(notes, rubrics).metrics if m.is_result]
+    assert metric.method and metric.check_evidence[MetricCheck.METHOD].text == "Sentry"
