@@ -99,3 +99,27 @@ def test_injected_instructions_are_not_placed(rubrics: RubricSet) -> None:
     result = coach(notes, rubrics)
     placed = [e.text for s in Section for e in result.story.elements(s)]
     assert not any("rubric" in text for text in placed)
+
+
+def test_a_lesson_with_a_figure_is_still_a_lesson(rubrics: RubricSet) -> None:
+    # Told after the result, with a duration in it, and followed by more impact: the lesson cue
+    # must outweigh the figure's pull towards Result and the charge for going back afterwards.
+    notes = (
+        "In 2023 our org had 14 teams each running their own deployment tooling, and releases "
+        "across the org took about 3 weeks end to end. Nobody owned the problem; leadership "
+        "only knew that launches kept slipping. I wrote the proposal for a shared delivery "
+        "platform and got it funded by our VP after comparing three options (buy Harness, "
+        "extend Jenkins, build on Argo). We chose Argo because it fit our Kubernetes estate, "
+        "accepting six months of migration cost. I set the technical direction, formed a "
+        "working group with leads from 5 teams, and we migrated 11 of the 14 teams in two "
+        "quarters. Release lead time dropped from 3 weeks to 2 days, measured in our DORA "
+        "dashboard over Q1 2024, and change failure rate went from 18% to 7%. Two of the "
+        "engineers I mentored now lead platform teams. Looking back I would have involved "
+        "security earlier, since their review delayed us by a month. The platform is now the "
+        "default for every new service in the company."
+    )
+    story = coach(notes, rubrics).story
+    assert [e.text for e in story.elements(Section.LESSONS)] == [
+        "Looking back I would have involved security earlier, since their review delayed us by a "
+        "month."
+    ]
