@@ -101,7 +101,7 @@ def test_injected_instructions_are_not_placed(rubrics: RubricSet) -> None:
     assert not any("rubric" in text for text in placed)
 
 
-def test_a_lesson_with_a_figure_is_still_a_lesson(rubrics: RubricSet) -> None:
+def test_lessons_and_trade_offs_told_mid_story_find_their_sections(rubrics: RubricSet) -> None:
     # Told after the result, with a duration in it, and followed by more impact: the lesson cue
     # must outweigh the figure's pull towards Result and the charge for going back afterwards.
     notes = (
@@ -122,4 +122,9 @@ def test_a_lesson_with_a_figure_is_still_a_lesson(rubrics: RubricSet) -> None:
     assert [e.text for e in story.elements(Section.LESSONS)] == [
         "Looking back I would have involved security earlier, since their review delayed us by a "
         "month."
+    ]
+    # A decision with its reason and its price, told among the actions, is the trade-off.
+    assert [e.text for e in story.elements(Section.TRADEOFFS)] == [
+        "We chose Argo because it fit our Kubernetes estate, accepting six months of migration "
+        "cost."
     ]
