@@ -170,7 +170,7 @@ def _metric_asks(
             continue
         for _, check in chosen:
             running = running.with_one_more(check)
-        subject = metric.subject or f"\u201c{metric.text}\u201d"
+        subject = _mid_sentence(metric.subject) if metric.subject else f"\u201c{metric.text}\u201d"
         figure = metric.after.text if metric.after else metric.text
         asks.append(
             _Ask(
@@ -279,6 +279,12 @@ def _one_per_answer(ranked: list[_Ask], same_answer: Sequence[tuple[str, str]]) 
             kept.append(candidate)
             asked.add(candidate.slot)
     return kept
+
+
+def _mid_sentence(words: str) -> str:
+    """Words quoted from the start of a sentence as they read inside one ("Timeouts" ->
+    "timeouts"); acronyms and names with capitals inside ("NPS", "GitHub") are kept."""
+    return words[0].lower() + words[1:] if words[:1].isupper() and words[1:].islower() else words
 
 
 def _was(subject: str | None) -> str:

@@ -177,8 +177,9 @@ def test_questions_fit_the_kind_of_figure_and_its_subject(rubrics: RubricSet) ->
     assert "How sure is 47 applications" not in delivered
     # ...but when it was reached still matters, asked in words that fit a count.
     assert "Over what period did you get to 47 applications" in delivered
-    # A plural subject takes "were".
+    # A plural subject takes "were", and reads mid-sentence in lower case.
     assert "What were costs before your change" in questions("Result: costs fell to $30k a month.")
+    assert "What were timeouts before your change" in questions("Result: Timeouts fell to 0.5%.")
 
 
 @pytest.mark.parametrize(
