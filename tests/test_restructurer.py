@@ -128,3 +128,16 @@ def test_lessons_and_trade_offs_told_mid_story_find_their_sections(rubrics: Rubr
         "We chose Argo because it fit our Kubernetes estate, accepting six months of migration "
         "cost."
     ]
+
+
+def test_the_teams_steps_told_with_we_are_actions(rubrics: RubricSet) -> None:
+    notes = (
+        "We noticed our search service was timing out for about 5% of queries. We decided to add "
+        "a caching layer and we rewrote the query planner. We rolled it out over two sprints. "
+        "Timeouts went down to 0.5% and customer complaints dropped."
+    )
+    story = coach(notes, rubrics).story
+    assert [e.text for e in story.elements(Section.ACTION)] == [
+        "We decided to add a caching layer and we rewrote the query planner.",
+        "We rolled it out over two sprints.",
+    ]
