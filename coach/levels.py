@@ -158,7 +158,7 @@ def read_level(
         if s.level.rank < target.rank
     ]
     if role_flag is not None:
-        to_target.insert(0, f"{rubric.personal_role.message} {rubric.personal_role.rubric}")
+        to_target.insert(0, rubric.personal_role.advice)
     reading = LevelReading(
         estimate=estimate,
         target=target,

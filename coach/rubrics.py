@@ -374,8 +374,8 @@ class PersonalRole(_Strict):
     """The "I" versus "we" check."""
 
     min_i_share: float = Field(ge=0, le=1)
-    rubric: str
     message: str
+    advice: str = Field(description="What would lift the story, shown first under 'to target'.")
 
 
 class LevelRubric(_Versioned):

@@ -51,8 +51,10 @@ def test_we_without_i_reads_lower_and_is_flagged(rubrics: RubricSet) -> None:
     we = L6.replace("I owned", "We owned").replace("I profiled", "we profiled")
     we = we.replace(" and aligned", " and we aligned").replace("I mentored", "We mentored")
     result = coach(we, rubrics)
-    assert any(f.code == "personal_role" for f in result.flags)
+    [flag] = [f for f in result.flags if f.code == "personal_role"]
     assert result.level.estimate.rank < coach(L6, rubrics).level.estimate.rank
+    # What to change comes first, in words that do not repeat the flag.
+    assert result.level.to_target[0] == rubrics.level.personal_role.advice != flag.message
 
 
 def test_below_target_says_what_would_move_it(rubrics: RubricSet) -> None:
