@@ -198,6 +198,8 @@ def _without_periods(
     duration says over what period the figure was measured: it is no outcome to ask a baseline
     for. A duration stays a metric when it is the only measure there ("patched within 36 hours").
     """
+    if len(items) < 2:
+        return items  # a lone figure is never another's period (most units hold none)
     windows = cues.all(MetricCheck.TIME_WINDOW.value, start, end)
 
     def is_period(item: tuple[int, int, Figure, Change | None]) -> bool:
