@@ -115,15 +115,10 @@ def _subject(notes: str, cues: QuantCues, start: int, end: int, at: int) -> str 
 def build_metrics(
     notes: str, placed: Sequence[PlacedUnit], cues: QuantCues, rubric: QuantificationRubric
 ) -> list[Metric]:
-    """Every figure and before/after change as a metric, with the guide's checks and their words.
-
-    A result figure's baseline may stand in an earlier sentence ("p99 was 850ms at peak" ... "p99
-    dropped to 320ms"): the first figure of the same subject and kind in the rubric's baseline
-    sections (the situation, not the task, whose figures are targets) counts, quoted as evidence.
-    """
+    """Every figure and before/after change as a metric, with the guide's checks and their words."""
     sentences = sentence_spans(placed)
     metrics: list[Metric] = []
-    baselines: dict[tuple[str, MetricKind], tuple[int, Excerpt]] = {}  # -> (sentence, evidence)
+    earlier = _StatedBaselines(rubric, cues)
     for unit in placed:
         s_start, s_end = sentences[unit.sentence]
         in_change = {
@@ -150,19 +145,11 @@ def build_metrics(
                 kind = change.before.kind
             subject = _subject(notes, cues, s_start, s_end, start)
             is_result = unit.section in rubric.result_sections
-            # Counts and bare numbers name no measure ("5 scenarios", an HTTP "500"): not matched.
-            measured = rubric.applies(MetricCheck.BASELINE, kind) and kind is not MetricKind.NUMBER
-            key = (subject.lower(), _TIME_KINDS.get(kind, kind)) if subject and measured else None
-            if (
-                key is not None
-                and unit.section in rubric.baseline_sections
-                and cues.first("target", s_start, s_end) is None  # "required 1M+/min": a goal
-            ):
-                baselines.setdefault(key, (unit.sentence, Excerpt.of(notes, start, end)))
-            elif is_result and key in baselines and MetricCheck.BASELINE not in evidence:
-                sentence, stated = baselines[key]
-                if sentence != unit.sentence:
-                    evidence[MetricCheck.BASELINE] = stated
+            stated = earlier.note(
+                unit, (s_start, s_end), subject, kind, Excerpt.of(notes, start, end)
+            )
+            if is_result and stated is not None and MetricCheck.BASELINE not in evidence:
+                evidence[MetricCheck.BASELINE] = stated
             metrics.append(
                 Metric(
                     text=notes[start:end],
@@ -183,6 +170,45 @@ def build_metrics(
                 )
             )
     return metrics
+
+
+class _StatedBaselines:
+    """Figures the context states, as baselines for later result figures of the same measure.
+
+    "p99 was 850ms at peak" ... "p99 dropped to 320ms": the first figure of a subject and kind of
+    measure in the rubric's baseline sections (the situation; the task's figures are targets) is
+    the baseline of that subject's figures in later sentences, quoted as evidence. Not counts or
+    bare numbers ("5 scenarios", an HTTP "500"), and not a sentence that states a goal ("the
+    business required 1M+ a minute").
+    """
+
+    def __init__(self, rubric: QuantificationRubric, cues: QuantCues) -> None:
+        self._rubric, self._cues = rubric, cues
+        self._stated: dict[tuple[str, MetricKind], tuple[int, Excerpt]] = {}  # -> sentence, words
+
+    def note(
+        self,
+        unit: PlacedUnit,
+        sentence: tuple[int, int],
+        subject: str | None,
+        kind: MetricKind,
+        figure: Excerpt,
+    ) -> Excerpt | None:
+        """Remember a context figure; for any other, the baseline an earlier sentence stated."""
+        rubric = self._rubric
+        if (
+            not subject
+            or kind is MetricKind.NUMBER
+            or not rubric.applies(MetricCheck.BASELINE, kind)
+        ):
+            return None
+        key = (subject.lower(), _TIME_KINDS.get(kind, kind))
+        if unit.section in rubric.baseline_sections:
+            if self._cues.first("target", *sentence) is None:
+                self._stated.setdefault(key, (unit.sentence, figure))
+            return None
+        stated_in, words = self._stated.get(key, (unit.sentence, None))
+        return words if stated_in != unit.sentence else None
 
 
 def _without_periods(
