@@ -582,10 +582,7 @@ class StoryBank:
                         answers=answer_rows,
                         engine=result.engine.value,
                         result=payload,
-                        overall=scores.overall.value,
-                        quantification=scores.quantification.value,
-                        structure=scores.structure.value,
-                        level_fit=scores.level_fit.value,
+                        **{name: score.value for name, score in scores.by_name().items()},
                         level=result.level.estimate.value,
                         created_at=now,
                     )

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 from coach.models import SECTION_TITLES, CoachResult, Section
 
-_SCORES = ("overall", "quantification", "structure", "level_fit")
-
 
 @dataclass(frozen=True, slots=True)
 class AnsweredQuestion:
@@ -59,8 +57,9 @@ def story_lines(result: CoachResult) -> list[str]:
 
 def compare(old: CoachResult, new: CoachResult) -> VersionDiff:
     """The difference between two coaching results."""
+    new_scores = new.scores.by_name()
     changes = {
-        name: (getattr(old.scores, name).value, getattr(new.scores, name).value) for name in _SCORES
+        name: (score.value, new_scores[name].value) for name, score in old.scores.by_name().items()
     }
     diff = list(
         difflib.unified_diff(

@@ -258,6 +258,10 @@ class Scores(_Frozen):
     structure: Score
     level_fit: Score
 
+    def by_name(self) -> dict[str, Score]:
+        """The four scores by field name, in field order (overall first)."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
 
 class LevelSignal(_Frozen):
     """What one dimension of the level rubric reads, and the words that show it."""

@@ -39,7 +39,7 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
         ]
         for section in Section
     }
-    scores = result.scores
+    scores = result.scores.by_name()
     return {
         "engine": result.engine.value,
         "framework": result.framework.value,
@@ -84,18 +84,8 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
             }
             for m in result.metrics
         ],
-        "scores": {
-            "overall": scores.overall.value,
-            "quantification": scores.quantification.value,
-            "structure": scores.structure.value,
-            "level_fit": scores.level_fit.value,
-        },
-        "score_details": {
-            "overall": _score_detail(scores.overall),
-            "quantification": _score_detail(scores.quantification),
-            "structure": _score_detail(scores.structure),
-            "level_fit": _score_detail(scores.level_fit),
-        },
+        "scores": {name: score.value for name, score in scores.items()},
+        "score_details": {name: _score_detail(score) for name, score in scores.items()},
         "level": {
             "estimate": result.level.estimate.value,
             "target": result.level.target.value,
