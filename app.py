@@ -24,7 +24,16 @@ from coach.errors import CoachError
 from coach.export import case_study_markdown, spoken_text_with_time, spoken_version_for, story_json
 from coach.highlight import highlighted_markdown
 from coach.history import AnsweredQuestion, compare
-from coach.models import PSI_TITLES, SECTION_TITLES, CoachResult, Engine, Framework, Level, Score
+from coach.models import (
+    PSI_TITLES,
+    SCORE_TITLES,
+    SECTION_TITLES,
+    CoachResult,
+    Engine,
+    Framework,
+    Level,
+    Score,
+)
 from coach.pipeline import RunOptions
 from coach.reading import decode_notes
 from coach.redaction import RedactionList
@@ -33,12 +42,6 @@ from coach.rubrics import load_rubrics
 from coach.workspace import Workspace, mask_key
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
-_SCORE_LABELS = {
-    "overall": "Overall",
-    "quantification": "Quantification",
-    "structure": "Structure",
-    "level_fit": "Level fit",
-}
 
 
 @st.cache_resource
@@ -298,9 +301,9 @@ def _results(version: VersionRecord) -> None:
     else:
         st.caption("Engine: offline")
     columns = st.columns(4)
-    for column, name in zip(columns, _SCORE_LABELS, strict=True):
+    for column, (name, score) in zip(columns, result.scores.by_name().items(), strict=True):
         with column:
-            _score(getattr(result.scores, name), _SCORE_LABELS[name])
+            _score(score, SCORE_TITLES[name])
     story_tab, scores_tab, metrics_tab, questions_tab = st.tabs(
         ["Story", "Scores", "Metrics", "Questions"]
     )
@@ -437,10 +440,7 @@ def _history(story: StoryDetail) -> None:
             f"{record.engine} · {record.created_at:%Y-%m-%d %H:%M}"
         )
     chart = pd.DataFrame(
-        {
-            label: [getattr(v, name) for v in story.versions]
-            for name, label in _SCORE_LABELS.items()
-        },
+        {label: [getattr(v, name) for v in story.versions] for name, label in SCORE_TITLES.items()},
         index=pd.Index([v.number for v in story.versions], name="version"),
     )
     st.line_chart(chart, x_label="version", y_label="score")
@@ -454,7 +454,7 @@ def _history(story: StoryDetail) -> None:
             bank.get_version(story.id, old).result, bank.get_version(story.id, new).result
         )
         moved = ", ".join(
-            f"{_SCORE_LABELS[name]} {old_value} → {new_value}"
+            f"{SCORE_TITLES[name]} {old_value} → {new_value}"
             for name, (old_value, new_value) in diff.score_changes.items()
         )
         st.markdown(f"{moved}; level {diff.level_change[0]} → {diff.level_change[1]}")

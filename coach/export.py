@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from coach.models import (
     PSI_TITLES,
+    SCORE_TITLES,
     SECTION_TITLES,
     CoachResult,
     Framework,
@@ -113,14 +114,12 @@ def case_study_markdown(
         lines.append(f"## {heading}")
         lines += [f"- {_md(e.text)}" for e in elements] or [f"- {_placeholder_md(placeholder)}"]
         lines.append("")
-    scores = result.scores
+    lines += ["## Scores", ""]
     lines += [
-        "## Scores",
-        "",
-        f"- Overall: {scores.overall.value}/100",
-        f"- Quantification: {scores.quantification.value}/100",
-        f"- Structure: {scores.structure.value}/100",
-        f"- Level fit: {scores.level_fit.value}/100",
+        f"- {SCORE_TITLES[name]}: {score.value}/100"
+        for name, score in result.scores.by_name().items()
+    ]
+    lines += [
         f"- Reads {result.level.estimate.value} for target {result.level.target.value}",
         f"- Engine: {result.engine.value}",
     ]

@@ -263,6 +263,14 @@ class Scores(_Frozen):
         return {name: getattr(self, name) for name in type(self).model_fields}
 
 
+SCORE_TITLES: dict[str, str] = {
+    "overall": "Overall",
+    "quantification": "Quantification",
+    "structure": "Structure",
+    "level_fit": "Level fit",
+}
+
+
 class LevelSignal(_Frozen):
     """What one dimension of the level rubric reads, and the words that show it."""
 
