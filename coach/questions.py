@@ -148,10 +148,9 @@ def _metric_asks(
         asks.append(
             _Ask(
                 slot=f"metric.coverage@{unit.start}",
-                # A section may word it its own way ("coverage.leadership_impact").
-                question=rubric.questions.get(
-                    f"coverage.{unit.section.value}", rubric.questions["coverage"]
-                ).format(text=_quote(notes[unit.start : unit.end])),
+                question=rubric.section_question("coverage", unit.section).format(
+                    text=_quote(notes[unit.start : unit.end])
+                ),
                 gain=gain,
                 section=unit.section,
                 about=(unit.start, unit.end),

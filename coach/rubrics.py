@@ -301,6 +301,9 @@ class QuantificationRubric(_Versioned):
     kind_questions: dict[MetricKind, dict[MetricCheck, str]] = Field(
         default_factory=dict, description="A check's question worded for one kind of figure."
     )
+    section_questions: dict[Section, dict[str, str]] = Field(
+        default_factory=dict, description="A question worded for statements of one section."
+    )
 
     _validate = field_validator("subjects", "business_families", "technical_families", "targets")(
         _check_phrases
@@ -323,6 +326,10 @@ class QuantificationRubric(_Versioned):
     def question(self, check: MetricCheck, kind: MetricKind) -> str:
         """The question template that asks a figure of this kind for `check`."""
         return self.kind_questions.get(kind, {}).get(check) or self.questions[check.value]
+
+    def section_question(self, name: str, section: Section) -> str:
+        """The question template `name` for a statement of this section."""
+        return self.section_questions.get(section, {}).get(name) or self.questions[name]
 
     def applies(self, check: MetricCheck, kind: MetricKind) -> bool:
         """Whether `check` asks anything of a figure of this kind."""

@@ -72,7 +72,8 @@ def test_no_example_figures_in_questions() -> None:
     import re
 
     rubric = load_rubric(PROJECT_ROOT / "rubrics", "quantification", QuantificationRubric)
-    by_kind = [t for questions in rubric.kind_questions.values() for t in questions.values()]
+    variants = [*rubric.kind_questions.values(), *rubric.section_questions.values()]
+    by_kind = [t for questions in variants for t in questions.values()]
     for template in [*rubric.questions.values(), *by_kind]:
         assert not re.search(r"\d", template)
 
