@@ -137,7 +137,7 @@ def build_metrics(
                 evidence[MetricCheck.BASELINE] = Excerpt.of(notes, change.start, change.end)
             for check in _CHECKS:
                 if check not in evidence:
-                    found = _first_excerpt(notes, cues, check.value, s_start, s_end)
+                    found = _first_excerpt(notes, cues, check, s_start, s_end)
                     if found is not None:
                         evidence[check] = found
             kind = figure.kind
@@ -166,7 +166,7 @@ def build_metrics(
                     section=unit.section,
                     is_result=is_result,
                     check_evidence=evidence,
-                    **{check.value: check in evidence for check in _CHECKS},
+                    **{check: check in evidence for check in _CHECKS},
                 )
             )
     return metrics
@@ -226,7 +226,7 @@ def _without_periods(
     """
     if len(items) < 2:
         return items  # a lone figure is never another's period (most units hold none)
-    windows = cues.all(MetricCheck.TIME_WINDOW.value, start, end)
+    windows = cues.all(MetricCheck.TIME_WINDOW, start, end)
 
     def is_period(item: tuple[int, int, Figure, Change | None]) -> bool:
         f_start, f_end, figure, change = item
@@ -286,7 +286,7 @@ def quant_features(
         check: [m for m in result_metrics if rubric.applies(check, m.kind)] for check in _CHECKS
     }
     everything = (0, len(notes))
-    story_level = {c: _first_excerpt(notes, cues, c.value, *everything) for c in _CHECKS}
+    story_level = {c: _first_excerpt(notes, cues, c, *everything) for c in _CHECKS}
     families: set[str] = set()
     sentences = sentence_spans(placed)
     for unit in result_units:
@@ -299,7 +299,7 @@ def quant_features(
         result_units_with_figures=sum(1 for u in result_units if u.measured.figures),
         result_metrics=len(result_metrics),
         eligible={c: len(eligible[c]) for c in _CHECKS},
-        passing={c: sum(1 for m in eligible[c] if getattr(m, c.value)) for c in _CHECKS},
+        passing={c: sum(1 for m in eligible[c] if getattr(m, c)) for c in _CHECKS},
         story_level=story_level,
         families=frozenset(families),
     )

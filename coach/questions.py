@@ -25,6 +25,7 @@ _QUOTE_CHARS = 90
 _COVERAGE_QUESTIONS = 3
 _CHECKS_PER_QUESTION = 2
 _MIN_GAIN = 0.05  # below this an answer would not move the rounded score
+_CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
 _CHECK_ORDER = {check: i for i, check in enumerate(MetricCheck)}
 
 
@@ -78,6 +79,10 @@ class _Pricer:
             state.reading.target,
             rubrics.level,
         )
+        # What one more metric passing a check adds depends only on that check's counts (the
+        # story-level evidence is this state's), and answers are priced metric by metric: most
+        # prices repeat.
+        self._check_gains: dict[tuple[MetricCheck, int, int], float] = {}
 
     def quant(self, features: QuantFeatures) -> float:
         now = quant_points(features, self.rubrics.quantification)
@@ -85,10 +90,14 @@ class _Pricer:
 
     def check(self, features: QuantFeatures, check: MetricCheck) -> float:
         """What one more result metric passing `check` adds (only that rubric line moves)."""
-        rubric = self.rubrics.quantification
-        before = quant_points(features, rubric, only=check.value)
-        after = quant_points(features.with_one_more(check), rubric, only=check.value)
-        return (after - before) * self.weights["quantification"]
+        key = (check, features.passing[check], features.eligible[check])
+        gain = self._check_gains.get(key)
+        if gain is None:
+            rubric = self.rubrics.quantification
+            before = quant_points(features, rubric, only=check)
+            after = quant_points(features.with_one_more(check), rubric, only=check)
+            gain = self._check_gains[key] = (after - before) * self.weights["quantification"]
+        return gain
 
     def structure(self, features: StructureFeatures) -> float:
         now = structure_points(features, self.rubrics.star_plus, self.state.framework)
@@ -160,8 +169,8 @@ def _metric_asks(
     for metric in results:
         priced = [
             (price.check(running, check), check)
-            for check in MetricCheck
-            if not getattr(metric, check.value) and rubric.applies(check, metric.kind)
+            for check in _CHECKS
+            if not getattr(metric, check) and rubric.applies(check, metric.kind)
         ]
         chosen = sorted((p for p in priced if p[0] > 0), key=lambda p: -p[0])
         chosen = sorted(chosen[:_CHECKS_PER_QUESTION], key=lambda p: _CHECK_ORDER[p[1]])
