@@ -81,7 +81,9 @@ def bench_phases(notes: str) -> None:
     rubrics = load_rubrics(get_settings().rubrics_dir)
     boundary = rubrics.star_plus.clause_boundaries
     lines = split_lines(notes)
-    units = split_units(notes, lines, boundary.regex, boundary.min_words, boundary.may_split)
+    units = split_units(
+        notes, lines, boundary.regex, boundary.min_words, boundary.splittable(notes)
+    )
     spans = [(unit.start, unit.end) for unit in units]
     tokens = tokenize(notes, (start for start, _ in spans))
     prepared = prepare_notes(notes, rubrics)
@@ -90,7 +92,7 @@ def bench_phases(notes: str) -> None:
         "injections": lambda: find_injections(notes, rubrics.injection, lines),
         "lines": lambda: split_lines(notes),
         "sentences and clauses": lambda: split_units(
-            notes, lines, boundary.regex, boundary.min_words, boundary.may_split
+            notes, lines, boundary.regex, boundary.min_words, boundary.splittable(notes)
         ),
         "words": lambda: tokenize(notes, (start for start, _ in spans)),
         "cues": lambda: rubrics.scoring_cues.find(tokens),

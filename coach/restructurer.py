@@ -190,7 +190,9 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
     boundary = star.clause_boundaries
     units = [
         u
-        for u in split_units(notes, lines, boundary.regex, boundary.min_words, boundary.may_split)
+        for u in split_units(
+            notes, lines, boundary.regex, boundary.min_words, boundary.splittable(notes)
+        )
         if u.line not in headings.excluded_lines
     ]
     tokens = tokenize(notes, (unit.start for unit in units))

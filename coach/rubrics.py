@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -135,9 +137,31 @@ class ClauseBoundaries(_TriggeredPatterns):
 
     min_words: int = Field(ge=1)
 
-    def may_split(self, sentence: str) -> bool:
-        """Whether a sentence could hold a boundary at all."""
-        return self.may_match(sentence.lower())
+    def splittable(self, notes: str) -> Callable[[int, int], bool]:
+        """Whether the sentence at [start, end) of `notes` could hold a boundary at all.
+
+        The triggers are looked for once in the whole notes, not once per sentence.
+        """
+        if "\u0130" in notes:  # lower-cased, "İ" is two characters: positions would drift
+            return lambda start, end: self.may_match(notes[start:end].lower())
+        lowered = notes.lower()
+        found: list[tuple[int, int]] = []
+        for trigger in self.triggers:
+            at = lowered.find(trigger)
+            while at >= 0:
+                found.append((at, at + len(trigger)))
+                at = lowered.find(trigger, at + 1)
+        found.sort()
+
+        def may_split(start: int, end: int) -> bool:
+            index = bisect_left(found, (start, -1))
+            while index < len(found) and found[index][0] < end:
+                if found[index][1] <= end:
+                    return True
+                index += 1
+            return False
+
+        return may_split
 
 
 class WeightedRubricLine(_Strict):

@@ -19,13 +19,19 @@ _LABEL = re.compile(
 _LABEL_REACH = 70  # a label is at most ~60 characters, then its colon
 _BOLD_LINE = re.compile(r"(?:\*\*|__)(?P<label>[^*_]{1,60})(?:\*\*|__)\s*$")
 _MAX_LABEL_WORDS = 6
+_BULLET_MARK = re.compile(r"[-*•·‣▪◦–—+>)]")  # in a line's lead: the line is a list item
 
 # Sentence ends: terminal punctuation before a capital or digit, inline bullets, inline numbering.
-# Each alternative opens with a character class so the regex engine can skip ahead quickly.
+# The pattern opens with a plain character class, the first character every alternative consumes
+# (a bullet's or a number's space is looked behind at), so the regex engine skips through the text
+# to the few places a break can start instead of trying every alternative at every character.
 _SENTENCE_BREAK = re.compile(
-    r"(?P<end>[.!?][\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9$£€])"
-    r"|\s[-•*]\s+(?=[A-Z0-9$])"
-    r"|\s\(?\d{1,2}[.)]\s+(?=[A-Z])"
+    r"[.!?\-•*(\d](?:"
+    r"(?<=[.!?])(?P<quotes>[\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9$£€])"
+    r"|(?<=\s[-•*])\s+(?=[A-Z0-9$])"
+    r"|(?<=\s\()\d{1,2}[.)]\s+(?=[A-Z])"
+    r"|(?<=\s\d)\d?[.)]\s+(?=[A-Z])"
+    r")"
 )
 _ABBREVIATIONS = frozenset(
     [
@@ -66,6 +72,7 @@ _ABBREVIATIONS = frozenset(
         "ca",
     ]
 )
+_ALNUM = re.compile(r"[^\W_]")  # str.isalnum: a word character but the underscore
 _WORD = re.compile(r"[\w'’$%.-]+")
 
 
@@ -108,7 +115,7 @@ def split_lines(notes: str) -> list[Line]:
             end -= 1
         lead = _LEAD.match(notes, raw_start, end)
         start = lead.end() if lead else raw_start
-        bullet = lead is not None and any(c in notes[raw_start:start] for c in "-*•·‣▪◦–—+>)")
+        bullet = start > raw_start and _BULLET_MARK.search(notes, raw_start, start) is not None
         label, label_start, label_end = None, start, start
         head = notes[start : start + _LABEL_REACH]
         # Most lines have no label: look for the regex's own anchors before running it.
@@ -116,7 +123,7 @@ def split_lines(notes: str) -> list[Line]:
         if found and len(found["label"].split()) <= _MAX_LABEL_WORDS:
             label, label_start, label_end = found["label"].strip(), start, found.end()
             start = found.end()
-        else:
+        elif notes.startswith(("**", "__"), start):
             bold = _BOLD_LINE.match(notes, start, end)
             if bold and len(bold["label"].split()) <= _MAX_LABEL_WORDS:
                 label, label_start, label_end = bold["label"].strip(), start, end
@@ -140,13 +147,21 @@ def _is_abbreviation(notes: str, period_at: int) -> bool:
 def split_sentences(notes: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside `notes[start:end]`, trimmed of markers and spaces."""
     spans: list[tuple[int, int]] = []
-    cursor = start
-    for match in _SENTENCE_BREAK.finditer(notes, start, end):
-        cut = match.end("end") if match["end"] else match.start()
-        if notes[match.start()] == "." and _is_abbreviation(notes, match.start()):
+    cursor = position = start
+    while (match := _SENTENCE_BREAK.search(notes, position, end)) is not None:
+        cut = match.end("quotes")
+        if cut < 0:
+            # An inline bullet or number: the break starts at the space before it, which must
+            # not be one an earlier break (or the text before `start`) already took.
+            cut = match.start() - 1
+            if cut < position:
+                position = match.start() + 1
+                continue
+        elif notes[match.start()] == "." and _is_abbreviation(notes, match.start()):
+            position = match.end()
             continue
         spans.append((cursor, cut))
-        cursor = match.end()
+        cursor = position = match.end()
     spans.append((cursor, end))
     return [trimmed for span in spans if (trimmed := _trim(notes, *span))]
 
@@ -159,7 +174,7 @@ def _trim(notes: str, start: int, end: int) -> tuple[int, int] | None:
         start += 1
     while end > start and notes[end - 1] in " \t\r\n*_":
         end -= 1
-    if not any(ch.isalnum() for ch in notes[start:end]):
+    if _ALNUM.search(notes, start, end) is None:
         return None
     return start, end
 
@@ -192,11 +207,12 @@ def split_units(
     lines: list[Line],
     boundary: re.Pattern[str],
     min_words: int,
-    may_split: Callable[[str], bool] | None = None,
+    may_split: Callable[[int, int], bool] | None = None,
 ) -> list[Unit]:
     """Every sentence and clause of the notes, in order.
 
-    `may_split`, when given, says cheaply whether a sentence could hold a boundary at all.
+    `may_split`, when given, says cheaply whether the sentence at [start, end) could hold a
+    boundary at all (`ClauseBoundaries.splittable`).
     """
     units: list[Unit] = []
     sentence_index = 0
@@ -204,7 +220,7 @@ def split_units(
         if line.start >= line.end:
             continue
         for s_start, s_end in split_sentences(notes, line.start, line.end):
-            if may_split is not None and not may_split(notes[s_start:s_end]):
+            if may_split is not None and not may_split(s_start, s_end):
                 units.append(Unit(s_start, s_end, line.index, sentence_index))
             else:
                 for c_start, c_end in split_clauses(notes, s_start, s_end, boundary, min_words):

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from coach.rubrics import RubricSet
-from coach.segmenter import count_words, split_lines, split_sentences, split_units
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from coach.config import PROJECT_ROOT
+from coach.rubrics import RubricSet, load_rubrics
+from coach.segmenter import (
+    _is_abbreviation,
+    _trim,
+    count_words,
+    split_lines,
+    split_sentences,
+    split_units,
+)
 
 
 def _units(notes: str, rubrics: RubricSet) -> list[str]:
@@ -75,3 +87,87 @@ def test_crlf_and_blank_lines(rubrics: RubricSet) -> None:
 
 def test_count_words() -> None:
     assert count_words("Cut p99 from 850ms to 620ms, saving $4.2M/yr.") == 9
+
+
+# The plain form of the sentence-break pattern: each alternative starts at its own first
+# character, the space included. The segmenter's pattern starts every alternative at one shared
+# character class instead, for speed; it must find exactly the same breaks.
+_PLAIN_BREAK = re.compile(
+    r"(?P<end>[.!?][\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9$£€])"
+    r"|\s[-•*]\s+(?=[A-Z0-9$])"
+    r"|\s\(?\d{1,2}[.)]\s+(?=[A-Z])"
+)
+
+
+def _plain_sentences(notes: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _PLAIN_BREAK.finditer(notes, start, end):
+        cut = match.end("end") if match["end"] else match.start()
+        if notes[match.start()] == "." and _is_abbreviation(notes, match.start()):
+            continue
+        spans.append((cursor, cut))
+        cursor = match.end()
+    spans.append((cursor, end))
+    return [trimmed for span in spans if (trimmed := _trim(notes, *span))]
+
+
+# Few pieces, so that hypothesis meets their combinations often: ends, inline bullets and numbers,
+# an abbreviation, a closing quote, a no-break space and an Arabic-Indic digit (\s and \d too).
+_PIECES = [
+    ". ",
+    "! ",
+    "1. ",
+    "(2) ",
+    " - ",
+    "• ",
+    "A",
+    "x",
+    "e.g. ",
+    '"',
+    " ",
+    "\u00a0",
+    "\u0663. ",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=10).map("".join),
+    st.integers(0, 3),
+    st.integers(0, 3),
+)
+@example("x. 1. Ab", 0, 0)  # the space before "1" was taken by the break before it
+def test_sentence_breaks_match_the_plain_pattern(text: str, skip: int, cut: int) -> None:
+    start, end = min(skip, len(text)), max(min(skip, len(text)), len(text) - cut)
+    assert split_sentences(text, start, end) == _plain_sentences(text, start, end)
+
+
+_CLAUSE_PIECES = [
+    "; ",
+    " — ",
+    "which",
+    " wh",
+    "ich",
+    "cutting",
+    "Cutting",
+    "İ",
+    "i",
+    " ",
+    ". ",
+    "x",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CLAUSE_PIECES), max_size=10).map("".join),
+    st.integers(0, 40),
+    st.integers(0, 40),
+)
+def test_splittable_agrees_with_looking_in_each_sentence(text: str, start: int, end: int) -> None:
+    boundary = load_rubrics(PROJECT_ROOT / "rubrics").star_plus.clause_boundaries
+    start, end = sorted((min(start, len(text)), min(end, len(text))))
+    lowered = text[start:end].lower()
+    expected = any(trigger in lowered for trigger in boundary.triggers)
+    assert boundary.splittable(text)(start, end) is expected
