@@ -25,6 +25,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
 from typing import Generic, NamedTuple, TypeVar
 
@@ -93,10 +94,6 @@ class Tokens:
         """Indices of the words inside the character span [start, end)."""
         return range(bisect_left(self.starts, start), bisect_left(self.starts, end))
 
-    def last_word_before(self, joined_end: int) -> int:
-        """Index of the word a pattern match over `joined` ending at `joined_end` ended with."""
-        return bisect_left(self.offsets, joined_end) - 1
-
 
 def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
     """Words of `text` (lower-cased, curly apostrophes straightened) and their spans."""
@@ -107,14 +104,15 @@ def tokenize(text: str, unit_starts: Iterable[int] = ()) -> Tokens:
     words = [match.group() for match in found]
     starts = [match.start() for match in found]
     ends = [match.end() for match in found]
-    opens = [False] * len(words)
-    for position in unit_starts:
-        index = bisect_left(starts, position)
-        if index < len(opens):
-            opens[index] = True
-    limit = [len(words)] * len(words)
-    for index in range(len(words) - 2, -1, -1):
-        limit[index] = index + 1 if opens[index + 1] else limit[index + 1]
+    count = len(words)
+    opening = sorted({index for p in unit_starts if (index := bisect_left(starts, p)) < count})
+    opens = [False] * count
+    for index in opening:
+        opens[index] = True
+    # Every word up to the next opening word stops there: filled a unit at a time.
+    limit: list[int] = []
+    for next_open in [*opening, count]:
+        limit += [next_open] * (next_open - len(limit))
     joined = " ".join(words) + " " if words else ""
     offsets = [0, *accumulate(len(word) + 1 for word in words)]
     return Tokens(words, starts, ends, opens, limit, joined, offsets)
@@ -189,8 +187,6 @@ class Phrase:
     source: str
     anchored: bool
     specs: tuple[_Spec, ...]
-    pattern: re.Pattern[str]  # the whole phrase over `Tokens.joined`
-    single: bool = False  # one required spec, not anchored: a match once its first word fits
 
     @classmethod
     def parse(cls, source: str) -> Phrase:
@@ -207,24 +203,38 @@ class Phrase:
             raise PhraseError(f"a phrase needs at least one required word: {source!r}")
         if specs[0].negated:
             raise PhraseError(f"a phrase cannot start with a negation: {source!r}")
-        return cls.of(source, anchored, specs)
+        return cls(source, anchored, specs)
 
-    @classmethod
-    def of(cls, source: str, anchored: bool, specs: tuple[_Spec, ...]) -> Phrase:
-        """A phrase from parsed specs."""
+    def pattern(self, first_spec: int = 0) -> re.Pattern[str]:
+        """The phrase from its `first_spec` on, as a pattern over `Tokens.joined`."""
         # The regex engine backtracks in the phrase language's order: a gap tries its fewest
         # words first, an optional word is taken when it is there.
-        pattern = re.compile("".join(spec.regex() for spec in specs))
-        single = len(specs) == 1 and not (anchored or specs[0].optional or specs[0].negated)
-        return cls(source, anchored, specs, pattern, single)
+        return _compiled("".join(spec.regex() for spec in self.specs[first_spec:]))
 
-    def match_at(self, tokens: Tokens, index: int) -> int | None:
-        """Index of the last word of a match starting at word `index`, or None.
 
-        Anchoring is the caller's to check (`CueSet.spans` does, before calling).
-        """
-        found = self.pattern.match(tokens.joined, tokens.offsets[index])
-        return None if found is None else tokens.last_word_before(found.end())
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """Compiled once per process: several cue sets share phrases (re's own cache holds 512)."""
+    return re.compile(pattern)
+
+
+class _Entry(NamedTuple):
+    """A phrase as the walk tries it at a word."""
+
+    group: int
+    anchored: bool
+    # Matched from word index + `skip`: 1 once the index has shown that the word fits the first
+    # spec, which matches exactly one word; None when that first spec is the whole phrase.
+    pattern: re.Pattern[str] | None
+    skip: int
+
+
+def _entry(group: int, phrase: Phrase, *, first_fits: bool) -> _Entry:
+    if not first_fits:
+        return _Entry(group, phrase.anchored, phrase.pattern(), 0)
+    if len(phrase.specs) == 1:
+        return _Entry(group, phrase.anchored, None, 1)
+    return _Entry(group, phrase.anchored, phrase.pattern(1), 1)
 
 
 class CueMatch(NamedTuple):
@@ -239,15 +249,15 @@ class CueSet:
     """Many groups of phrases, matched in one walk over the words."""
 
     def __init__(self, groups: Sequence[Sequence[str]]) -> None:
-        self._by_word: dict[str, list[tuple[int, Phrase]]] = {}
-        self._by_prefix: dict[str, list[tuple[int, str, Phrase]]] = {}
-        self._scan: list[tuple[int, Phrase]] = []
-        self._numbers: list[tuple[int, Phrase]] = []
-        self._by_suffix: dict[str, list[tuple[int, str, Phrase]]] = {}
+        self._by_word: dict[str, list[_Entry]] = {}
+        self._by_prefix: dict[str, list[tuple[str, _Entry]]] = {}
+        self._scan: list[_Entry] = []
+        self._numbers: list[_Entry] = []
+        self._by_suffix: dict[str, list[tuple[str, _Entry]]] = {}
         # Which phrases may start at a word depends on the word alone: remember it across texts.
-        self._candidate_cache: dict[str, list[tuple[int, Phrase, bool]]] = {}
+        self._candidate_cache: dict[str, list[_Entry]] = {}
         # Phrases whose first two specs are plain words, indexed by both words.
-        self._by_pair: dict[tuple[str, str], list[tuple[int, Phrase]]] = {}
+        self._by_pair: dict[tuple[str, str], list[_Entry]] = {}
         for group, phrases in enumerate(groups):
             for source in phrases:
                 self._index(group, Phrase.parse(source))
@@ -260,48 +270,42 @@ class CueSet:
             # "the? team" is indexed as both "the team" and "team".
             required = _Spec(first.kind, first.words, first.affixes, first.number)
             self._index(
-                group, Phrase.of(phrase.source, phrase.anchored, (required, *phrase.specs[1:]))
+                group, Phrase(phrase.source, phrase.anchored, (required, *phrase.specs[1:]))
             )
-            self._index(group, Phrase.of(phrase.source, phrase.anchored, phrase.specs[1:]))
+            self._index(group, Phrase(phrase.source, phrase.anchored, phrase.specs[1:]))
             return
-        if first.kind == "any":
-            self._scan.append((group, phrase))
+        if first.kind == "any" or first.negated:
+            # Any word may start it; a negation left first by "x? !y z" consumes no word.
+            self._scan.append(_entry(group, phrase, first_fits=False))
             return
+        entry = _entry(group, phrase, first_fits=True)
         for kind, affix in first.affixes:
             if kind == "suffix":
-                self._by_suffix.setdefault(affix[-1:], []).append((group, affix, phrase))
+                self._by_suffix.setdefault(affix[-1:], []).append((affix, entry))
         if first.number:
-            self._numbers.append((group, phrase))
+            self._numbers.append(entry)
         second = phrase.specs[1] if len(phrase.specs) > 1 else None
         if _plain(first) and second is not None and _plain(second):
             for word in first.words:
                 for next_word in second.words:
-                    self._by_pair.setdefault((word, next_word), []).append((group, phrase))
+                    self._by_pair.setdefault((word, next_word), []).append(entry)
             return
         for word in first.words:
-            self._by_word.setdefault(word, []).append((group, phrase))
+            self._by_word.setdefault(word, []).append(entry)
         for kind, prefix in first.affixes:
             if kind == "prefix":
-                self._by_prefix.setdefault(prefix[:1], []).append((group, prefix, phrase))
+                self._by_prefix.setdefault(prefix[:1], []).append((prefix, entry))
 
-    def _candidates(self, word: str) -> list[tuple[int, Phrase, bool]]:
-        """Phrases that could start at this word, and whether the index already showed that the
-        word fits their first spec."""
-        found = [(g, p, True) for g, p in self._by_word.get(word, ())]
-        found += [
-            (g, p, True) for g, pre, p in self._by_prefix.get(word[:1], ()) if word.startswith(pre)
-        ]
-        found += [
-            (g, p, True) for g, suf, p in self._by_suffix.get(word[-1:], ()) if word.endswith(suf)
-        ]
+    def _candidates(self, word: str) -> list[_Entry]:
+        """The entries of the phrases that could start at this word."""
+        found = list(self._by_word.get(word, ()))
+        found += [e for pre, e in self._by_prefix.get(word[:1], ()) if word.startswith(pre)]
+        found += [e for suf, e in self._by_suffix.get(word[-1:], ()) if word.endswith(suf)]
         if self._numbers and (word in _NUMBER_WORDS or _NUMBER.fullmatch(word)):
-            found += [(g, p, True) for g, p in self._numbers]
-        found += [(g, p, False) for g, p in self._scan]
+            found += self._numbers
+        found += self._scan
         # A phrase indexed under several of its first words must not be tried twice.
-        unique: dict[tuple[int, int], tuple[int, Phrase, bool]] = {}
-        for entry in found:
-            unique.setdefault((entry[0], id(entry[1])), entry)
-        return list(unique.values())
+        return list({id(entry): entry for entry in found}.values())
 
     def matches(self, tokens: Tokens) -> list[CueMatch]:
         """Every phrase match in text order; a group's matches never overlap each other."""
@@ -320,7 +324,7 @@ class CueSet:
         cache = self._candidate_cache
         if len(cache) > _CANDIDATE_CACHE_WORDS:
             cache.clear()
-        words = tokens.words
+        words, joined, offsets = tokens.words, tokens.joined, tokens.offsets
         by_pair, pair_starts = self._by_pair, self._pair_starts
         last_index = len(words) - 1
         for index, word in enumerate(words):
@@ -330,18 +334,20 @@ class CueSet:
             if word in pair_starts and index < last_index:
                 pairs = by_pair.get((word, words[index + 1]))
                 if pairs:
-                    candidates = [*candidates, *((g, p, True) for g, p in pairs)]
+                    candidates = [*candidates, *pairs]
             elif not candidates:
                 continue
-            for group, phrase, fits_first in candidates:
-                if busy_until.get(group, -1) >= index or (phrase.anchored and not opens[index]):
+            for group, anchored, pattern, skip in candidates:
+                if busy_until.get(group, -1) >= index or (anchored and not opens[index]):
                     continue
-                if fits_first and phrase.single:
-                    last: int | None = index
+                if pattern is None:  # a one-word phrase, and the index has shown the word fits
+                    last = index
+                elif (match := pattern.match(joined, offsets[index + skip])) is not None:
+                    last = bisect_left(offsets, match.end()) - 1
                 else:
-                    last = phrase.match_at(tokens, index)
+                    continue
                 # A phrase never runs from one sentence or clause into the next.
-                if last is not None and last < limit[index]:
+                if last < limit[index]:
                     busy_until[group] = last
                     found.append((group, starts[index], ends[last]))
         return found
