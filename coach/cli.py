@@ -18,7 +18,7 @@ from coach.evaluation import NotesStyle, SectionTally, read_labelled
 from coach.models import CoachResult, Engine, Framework, Level
 from coach.pipeline import RunOptions, chosen_engine, lazy_chat_model, run_coach
 from coach.reading import decode_notes, read_notes_file
-from coach.report import to_contract, to_markdown
+from coach.report import contract_json, to_contract, to_markdown
 from coach.rubrics import RubricSet, load_rubrics
 
 _TARGETS = [Level.L6.value, Level.L7.value]
@@ -126,7 +126,7 @@ def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
     result = coach(notes)
     _say_engine(result)
     if args.format == "json":
-        print(json.dumps(to_contract(result), ensure_ascii=False))
+        print(contract_json(to_contract(result)))
     else:
         sys.stdout.write(to_markdown(result))
     return 0
@@ -161,7 +161,7 @@ def _batch(path: Path, coach: Callable[[str], CoachResult], out: TextIO) -> int:
                 failures += 1
                 message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                 row = {"id": record_id, "error": {"line": number, "message": message}}
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(contract_json(row) + "\n")
     if failures:
         print(f"storycoach: {failures} line(s) of {path} could not be coached", file=sys.stderr)
     return 1 if failures else 0

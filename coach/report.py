@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic_core
+
 from coach.models import PSI_TITLES, SECTION_TITLES, CoachResult, Excerpt, Framework, Score, Section
 
 _MD_SPECIAL = frozenset("\\`*_[]<>#|~$")
@@ -21,6 +23,12 @@ def _score_detail(score: Score) -> dict[str, Any]:
         "components": [c.model_dump(mode="json") for c in score.components],
         "evidence": [_span(e) for e in score.evidence],
     }
+
+
+def contract_json(data: Any) -> str:
+    """A JSON value on one line, non-ASCII kept: pydantic-core's serialiser, several times
+    faster than the json module's (a batch writes one of these a story)."""
+    return pydantic_core.to_json(data).decode()
 
 
 def to_contract(result: CoachResult) -> dict[str, Any]:

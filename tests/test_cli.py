@@ -94,6 +94,22 @@ def test_batch_writes_one_result_a_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1 and "2 line(s)" in err
 
 
+def test_batch_rows_keep_ids_and_accents_as_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = tmp_path / "batch.jsonl"
+    ids = [10**30, {"team": "Zoë", "n": [1.5, None]}]
+    notes = "With Zoë I led this. " + NOTES
+    batch.write_text(
+        "".join(json.dumps({"id": i, "notes": notes}) + "\n" for i in ids), encoding="utf-8"
+    )
+    code, out, _ = _run(["coach", "--batch", str(batch)], capsys)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert [json.loads(line)["id"] for line in lines] == ids
+    assert "Zoë" in lines[0]  # written as is, not as an escape
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
