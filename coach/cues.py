@@ -223,18 +223,15 @@ class _Entry(NamedTuple):
 
     group: int
     anchored: bool
-    # Matched from word index + `skip`: 1 once the index has shown that the word fits the first
-    # spec, which matches exactly one word; None when that first spec is the whole phrase.
+    # The index has shown that the phrase's first `known` words fit (each of those specs matches
+    # exactly one word): the rest is matched from there, or is nothing (None).
     pattern: re.Pattern[str] | None
-    skip: int
+    known: int
 
 
-def _entry(group: int, phrase: Phrase, *, first_fits: bool) -> _Entry:
-    if not first_fits:
-        return _Entry(group, phrase.anchored, phrase.pattern(), 0)
-    if len(phrase.specs) == 1:
-        return _Entry(group, phrase.anchored, None, 1)
-    return _Entry(group, phrase.anchored, phrase.pattern(1), 1)
+def _entry(group: int, phrase: Phrase, known: int) -> _Entry:
+    rest = phrase.pattern(known) if len(phrase.specs) > known else None
+    return _Entry(group, phrase.anchored, rest, known)
 
 
 class CueMatch(NamedTuple):
@@ -276,25 +273,26 @@ class CueSet:
             return
         if first.kind == "any" or first.negated:
             # Any word may start it; a negation left first by "x? !y z" consumes no word.
-            self._scan.append(_entry(group, phrase, first_fits=False))
+            self._scan.append(_entry(group, phrase, known=0))
             return
-        entry = _entry(group, phrase, first_fits=True)
+        second = phrase.specs[1] if len(phrase.specs) > 1 else None
+        if _plain(first) and second is not None and _plain(second):
+            # Indexed by its first two words, both known to fit when the walk tries it.
+            pair = _entry(group, phrase, known=2)
+            for word in first.words:
+                for next_word in second.words:
+                    self._by_pair.setdefault((word, next_word), []).append(pair)
+            return
+        entry = _entry(group, phrase, known=1)
+        for word in first.words:
+            self._by_word.setdefault(word, []).append(entry)
         for kind, affix in first.affixes:
-            if kind == "suffix":
+            if kind == "prefix":
+                self._by_prefix.setdefault(affix[:1], []).append((affix, entry))
+            else:
                 self._by_suffix.setdefault(affix[-1:], []).append((affix, entry))
         if first.number:
             self._numbers.append(entry)
-        second = phrase.specs[1] if len(phrase.specs) > 1 else None
-        if _plain(first) and second is not None and _plain(second):
-            for word in first.words:
-                for next_word in second.words:
-                    self._by_pair.setdefault((word, next_word), []).append(entry)
-            return
-        for word in first.words:
-            self._by_word.setdefault(word, []).append(entry)
-        for kind, prefix in first.affixes:
-            if kind == "prefix":
-                self._by_prefix.setdefault(prefix[:1], []).append((prefix, entry))
 
     def _candidates(self, word: str) -> list[_Entry]:
         """The entries of the phrases that could start at this word."""
@@ -337,12 +335,12 @@ class CueSet:
                     candidates = [*candidates, *pairs]
             elif not candidates:
                 continue
-            for group, anchored, pattern, skip in candidates:
+            for group, anchored, pattern, known in candidates:
                 if busy_until.get(group, -1) >= index or (anchored and not opens[index]):
                     continue
-                if pattern is None:  # a one-word phrase, and the index has shown the word fits
-                    last = index
-                elif (match := pattern.match(joined, offsets[index + skip])) is not None:
+                if pattern is None:  # the words the index checked are the whole phrase
+                    last = index + known - 1
+                elif (match := pattern.match(joined, offsets[index + known])) is not None:
                     last = bisect_left(offsets, match.end()) - 1
                 else:
                     continue
