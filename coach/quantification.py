@@ -44,7 +44,16 @@ class QuantFeatures:
         """These features had one more result metric passed `check`."""
         passing = dict(self.passing)
         passing[check] = min(self.eligible[check], passing[check] + 1)
-        return replace(self, passing=passing)
+        # Question pricing calls this per answer: built directly, `replace` costs twice as much.
+        return QuantFeatures(
+            self.result_units,
+            self.result_units_with_figures,
+            self.result_metrics,
+            self.eligible,
+            passing,
+            self.story_level,
+            self.families,
+        )
 
     def with_one_more_figure(self) -> QuantFeatures:
         """These features had one more result statement carried a figure."""
@@ -120,6 +129,8 @@ def build_metrics(
     metrics: list[Metric] = []
     earlier = _StatedBaselines(rubric, cues)
     for unit in placed:
+        if not unit.measured.figures:
+            continue  # most statements: no figure, so no change either
         s_start, s_end = sentences[unit.sentence]
         in_change = {
             id(f) for c in unit.measured.changes for f in (c.before, c.after, c.relative) if f
