@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 
 import pytest
@@ -132,3 +133,14 @@ def test_each_word_knows_where_its_unit_ends(words: list[str], unit_starts: set[
         any(tokens.starts[i] >= p and (i == 0 or tokens.starts[i - 1] < p) for p in unit_starts)
         for i in range(count)
     ]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab09'-/.&+%$€ ~İ’C", max_size=30))
+def test_words_are_what_the_plain_word_pattern_finds(text: str) -> None:
+    plain = re.compile(r"[a-z0-9][a-z0-9']*(?:[-/.&+][a-z0-9][a-z0-9']*)*[%+]?|[$€£±~]")
+    lowered = text.replace("\u0130", "I").lower().replace("\u2019", "'")
+    tokens = tokenize(text)
+    assert [(t.start(), t.end()) for t in plain.finditer(lowered)] == list(
+        zip(tokens.starts, tokens.ends, strict=True)
+    )
