@@ -19,7 +19,7 @@ def find_injections(
         if not kind.may_match(lowered):
             continue
         evidence: dict[tuple[int, int], Excerpt] = {}
-        for match in kind.regex.finditer(notes):
+        for match in kind.finditer(notes, lowered):
             start, end = _enclosing(notes, lines, match.start(), match.end(), kind.scope == "line")
             evidence[(start, end)] = Excerpt.of(notes, start, end)
         if evidence:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
@@ -86,3 +88,18 @@ def test_a_misspelt_question_slot_is_refused(tmp_path: Path) -> None:
     overall.write_text(text.replace("level.judgment", "level.judgement"), encoding="utf-8")
     with pytest.raises(RubricError, match=r"level\.judgement"):
         load_rubrics(tmp_path)
+
+
+# Injection words in both cases, a Turkish capital I and a Kelvin sign (both lower-case into
+# something else), accents, markers and line ends.
+_INJECTION_PIECES = ["ignore ", "IGNORE ", "Ignore ", "all ", "rules", "Rules", "score ", "SCORE ",
+                     "this ", "100", "l7", "L7", "\u0130", "\u212a", "é", "system", "SYSTEM", ":",
+                     "\n", " ", "<system>", "[INST]", "you are now"]  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_INJECTION_PIECES), max_size=12).map("".join))
+def test_lower_cased_matching_finds_what_case_insensitive_matching_finds(text: str) -> None:
+    for kind in load_rubrics(PROJECT_ROOT / "rubrics").injection.patterns:
+        expected = [match.span() for match in kind.regex.finditer(text)]
+        assert [match.span() for match in kind.finditer(text, text.lower())] == expected
