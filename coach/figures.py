@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from coach.models import Figure, MetricKind
 
@@ -192,8 +193,7 @@ def _previous_word(notes: str, at: int, floor: int) -> str:
     return notes[start:end].lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Candidates:
+class Candidates(NamedTuple):
     """Where figures could start in a text: found once, then shared by every span of it."""
 
     starts: list[int]  # a number's first digit, a currency sign or code, a number word (sorted)

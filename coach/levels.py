@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from coach.cues import Hit, Tokens
 from coach.models import (
@@ -32,8 +32,7 @@ _IMPLIED_I = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DimensionWeights:
+class DimensionWeights(NamedTuple):
     """Cue weight found for one dimension, and its evidence."""
 
     l6: float
@@ -45,14 +44,14 @@ class DimensionWeights:
 
     def without_anti(self) -> DimensionWeights:
         """The same dimension had its anti-signals been answered."""
-        return replace(self, anti=0.0, anti_evidence=())
+        return self._replace(anti=0.0, anti_evidence=())
 
     def reaching(self, level: Level, rubric: DimensionRubric) -> DimensionWeights:
         """The same dimension had an answer shown `level`."""
         if level is Level.L7:
-            return replace(self, l7=max(self.l7, rubric.L7.min_weight + self.anti))
+            return self._replace(l7=max(self.l7, rubric.L7.min_weight + self.anti))
         if level is Level.L6:
-            return replace(self, l6=max(self.l6, rubric.L6.min_weight + self.anti))
+            return self._replace(l6=max(self.l6, rubric.L6.min_weight + self.anti))
         return self
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from coach.config import Settings
@@ -375,7 +375,7 @@ def _place(units: Sequence[PlacedUnit], review: _Review) -> list[PlacedUnit]:
             if any(start < unit.end and unit.start < end for start, end in spans):
                 section = model_section
                 break
-        placed.append(replace(unit, section=section))
+        placed.append(unit._replace(section=section))
     return placed
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from coach.cues import Hit, Tokens
 from coach.figures import Candidates, Change, find_figures, pair_changes
@@ -12,16 +12,14 @@ from coach.models import Figure, Section
 from coach.rubrics import QuantificationRubric, ScoringKey
 
 
-@dataclass(frozen=True, slots=True)
-class Measured:
+class Measured(NamedTuple):
     """The figures of one span of the notes and the before/after changes among them."""
 
     figures: tuple[Figure, ...]
     changes: tuple[Change, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class PlacedUnit:
+class PlacedUnit(NamedTuple):
     """A span of the notes, the section it was placed in, and the figures it holds."""
 
     start: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from coach.figures import Change
 from coach.models import (
@@ -28,8 +28,7 @@ _CHECK_BY_NAME = {check.value: check for check in MetricCheck}
 _TIME_KINDS = dict.fromkeys((MetricKind.DURATION, MetricKind.PERCENTILE), MetricKind.LATENCY)
 
 
-@dataclass(frozen=True, slots=True)
-class QuantFeatures:
+class QuantFeatures(NamedTuple):
     """What the quantification score is computed from; questions perturb it to price answers."""
 
     result_units: int
@@ -44,21 +43,11 @@ class QuantFeatures:
         """These features had one more result metric passed `check`."""
         passing = dict(self.passing)
         passing[check] = min(self.eligible[check], passing[check] + 1)
-        # Question pricing calls this per answer: built directly, `replace` costs twice as much.
-        return QuantFeatures(
-            self.result_units,
-            self.result_units_with_figures,
-            self.result_metrics,
-            self.eligible,
-            passing,
-            self.story_level,
-            self.families,
-        )
+        return self._replace(passing=passing)
 
     def with_one_more_figure(self) -> QuantFeatures:
         """These features had one more result statement carried a figure."""
-        return replace(
-            self,
+        return self._replace(
             result_units_with_figures=min(self.result_units, self.result_units_with_figures + 1),
             result_metrics=self.result_metrics + 1,
             eligible={check: count + 1 for check, count in self.eligible.items()},
@@ -66,7 +55,7 @@ class QuantFeatures:
 
     def with_families(self, families: frozenset[str]) -> QuantFeatures:
         """These features had measured these families of outcome."""
-        return replace(self, families=families)
+        return self._replace(families=families)
 
 
 class QuantCues:

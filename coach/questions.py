@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from coach.levels import DimensionWeights, dimension_level, level_fit_points
 from coach.models import (
@@ -55,8 +56,7 @@ def _level_fit_if(
     return level_fit_points(points, state.reading.target, rubric)
 
 
-@dataclass(frozen=True, slots=True)
-class _Ask:
+class _Ask(NamedTuple):
     """A candidate question; only the best few become `Question`s."""
 
     slot: str

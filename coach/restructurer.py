@@ -69,13 +69,13 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
             facts[rubric.header_fact_index[label_key]] = Excerpt(
                 text=content, start=line.start, end=line.end
             )
-            excluded.add(line.index)
+            excluded.add(line.number)
         elif label_key in rubric.heading_index:
             assert line.label is not None
             current = (rubric.heading_index[label_key], line.label)
         elif bare_key in rubric.heading_index and not content.rstrip().endswith("."):
             current = (rubric.heading_index[bare_key], content.rstrip("¶: "))
-            excluded.add(line.index)
+            excluded.add(line.number)
         elif content.endswith("¶") or (line.label is not None and not content):
             # A title or sub-heading the rubric does not name: keep the section, drop the line.
             if title is None and not seen_content:
@@ -85,10 +85,10 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
                     assert line.label is not None
                     text, start = line.label, notes.index(line.label, line.label_start)
                 title = Excerpt(text=text, start=start, end=start + len(text))
-            excluded.add(line.index)
+            excluded.add(line.number)
         elif content:
             seen_content = True
-        by_line[line.index] = current
+        by_line[line.number] = current
     return _Headings(by_line, frozenset(excluded), HeaderFacts(**facts), title)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from coach.cues import Tokens
 from coach.models import (
@@ -19,8 +19,7 @@ from coach.placement import PlacedUnit
 from coach.rubrics import StarPlusRubric
 
 
-@dataclass(frozen=True, slots=True)
-class StructureFeatures:
+class StructureFeatures(NamedTuple):
     """What the structure score is computed from."""
 
     present: frozenset[Section]
@@ -33,7 +32,7 @@ class StructureFeatures:
 
     def with_section(self, section: Section) -> StructureFeatures:
         """These features had the story one more section."""
-        return replace(self, present=self.present | {section})
+        return self._replace(present=self.present | {section})
 
 
 def structure_features(placed: Sequence[PlacedUnit], tokens: Tokens) -> StructureFeatures:
@@ -67,8 +66,7 @@ def psi_shares(features: StructureFeatures, rubric: StarPlusRubric) -> dict[PsiS
     }
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
+class _Part(NamedTuple):
     """One structure component: its rubric weight and line, and the fraction (0-1) earned."""
 
     name: str
