@@ -258,6 +258,7 @@ class CueSet:
         self._candidate_cache: dict[str, list[_Entry]] = {}
         # Phrases whose first two specs are plain words, indexed by both words.
         self._by_pair: dict[tuple[str, str], list[_Entry]] = {}
+        self._groups = len(groups)
         for group, phrases in enumerate(groups):
             for source in phrases:
                 self._index(group, Phrase.parse(source))
@@ -315,7 +316,7 @@ class CueSet:
     def spans(self, tokens: Tokens) -> list[tuple[int, int, int]]:
         """`matches` as plain (group, start, end) tuples: the hot path builds no objects."""
         found: list[tuple[int, int, int]] = []
-        busy_until: dict[int, int] = {}  # group -> index of the last word its last match used
+        busy_until = [-1] * self._groups  # by group: the last word its last match used
         starts, ends, opens, limit = (
             tokens.starts,
             tokens.ends,
@@ -339,7 +340,7 @@ class CueSet:
             elif not candidates:
                 continue
             for group, anchored, pattern, known in candidates:
-                if busy_until.get(group, -1) >= index or (anchored and not opens[index]):
+                if busy_until[group] >= index or (anchored and not opens[index]):
                     continue
                 if pattern is None:  # the words the index checked are the whole phrase
                     last = index + known - 1
@@ -383,13 +384,10 @@ class CueBook(Generic[K]):
     """Keyed, weighted groups of phrases over one CueSet."""
 
     def __init__(self, entries: Sequence[tuple[K, float, Sequence[str]]]) -> None:
-        self._keys = [(key, weight) for key, weight, _ in entries]
+        self._heads = [(key, group, weight) for group, (key, weight, _) in enumerate(entries)]
         self._cues = CueSet([phrases for _, _, phrases in entries])
 
     def find(self, tokens: Tokens) -> list[Hit[K]]:
         """Every hit in the text, in order."""
-        keys = self._keys
-        return [
-            Hit(keys[group][0], group, keys[group][1], start, end)
-            for group, start, end in self._cues.spans(tokens)
-        ]
+        heads, make = self._heads, Hit._make  # a hundred hits a story: the cheapest way in
+        return [make(heads[group] + (start, end)) for group, start, end in self._cues.spans(tokens)]
