@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from coach.caseless import CaselessPattern
 from coach.models import Figure, MetricKind
 
 _WORD_VALUES = {
@@ -98,11 +99,10 @@ _REVERSE_GAP = re.compile(
     r"|was|from a baseline of|baseline(?: of)?|against)\s*:?\s*$",
     re.IGNORECASE,
 )
-_RELATIVE_LEAD = re.compile(
+_RELATIVE_LEAD = CaselessPattern(
     r"\b(?:down|up|cut|cutting|reduced|reducing|decreased|decreasing|increased|increasing|dropped"
     r"|dropping|rose|fell|grew|growing|lowered|lowering|improved|improving|raised|raising|boosted"
     r"|boosting)\s+(?:\w+\s+){0,4}?(?:by\s+)?$",
-    re.IGNORECASE,
 )
 _RELATIVE_TAIL = re.compile(
     r"\s*(?:improvement|reduction|decrease|increase|drop|cut|gain|faster|slower|fewer|less|more"
@@ -110,19 +110,17 @@ _RELATIVE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _PAIR_WORDS = re.compile(r"\b(?:from|to|down|up)\b|->|→", re.IGNORECASE)
-_DELTA_LEAD = re.compile(
+_DELTA_LEAD = CaselessPattern(
     r"\b(?:cut|cutting|reduced|reducing|decreased|increased|increasing|dropped|lowered|lowering"
     r"|improved|improving|raised|boosted|grew|saved|saving|trimmed|shaved|sped)\b"
     r"(?:\s+[\w'-]+){0,4}?\s+by\s+$",
-    re.IGNORECASE,
 )
-_TO_LEAD = re.compile(
+_TO_LEAD = CaselessPattern(
     r"\b(?:cut|cutting|reduced|reducing|decreased|increased|dropped|dropping|lowered|lowering"
     r"|improved|raised|boosted|grew|brought|fell|rose|climbed|went|sped)\b"
     r"(?:\s+[\w'-]+){0,4}?\s+(?:down\s+|up\s+)?to\s+$",
-    re.IGNORECASE,
 )
-_FROM_BEFORE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+_FROM_BEFORE = CaselessPattern(r"\bfrom\s+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,9 +443,10 @@ def pair_changes(notes: str, figures: list[Figure]) -> list[Change]:
         first, second = figures[i], figures[i + 1]
         gap = notes[first.end : second.start]
         lead = notes[max(0, first.start - 60) : first.start]
+        lowered = lead.lower()
         forward = _FORWARD_GAP.match(gap)
-        from_word = _FROM_BEFORE.search(lead)
-        relative_lead = _RELATIVE_LEAD.search(lead)
+        from_word = _FROM_BEFORE.search(lead, lowered)
+        relative_lead = _RELATIVE_LEAD.search(lead, lowered)
         if (
             forward
             and first.kind is MetricKind.PERCENT
@@ -481,15 +480,18 @@ def pair_changes(notes: str, figures: list[Figure]) -> list[Change]:
         if i in used:
             continue
         lead = notes[max(0, figure.start - 60) : figure.start]
-        if _TO_LEAD.search(lead):
+        lowered = lead.lower()
+        if _TO_LEAD.search(lead, lowered):
             # "cut p99 to 620ms": the value after a change whose start is not given.
             changes.append(Change(figure.start, figure.end, None, figure, None))
             continue
         if figure.kind is MetricKind.PERCENT:
-            is_change = bool(_RELATIVE_LEAD.search(lead) or _RELATIVE_TAIL.match(notes, figure.end))
+            is_change = bool(
+                _RELATIVE_LEAD.search(lead, lowered) or _RELATIVE_TAIL.match(notes, figure.end)
+            )
         else:
             # "cut spend by $3.1M", "sped up builds by 4 minutes": a change of known size.
-            is_change = bool(_DELTA_LEAD.search(lead))
+            is_change = bool(_DELTA_LEAD.search(lead, lowered))
         if is_change:
             changes.append(Change(figure.start, figure.end, None, None, figure))
     changes.sort(key=lambda c: c.start)
