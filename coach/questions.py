@@ -73,7 +73,7 @@ class _Pricer:
         self.state, self.rubrics = state, rubrics
         self.weights = rubrics.overall.weights
         self.quant_now = quant_points(state.quant, rubrics.quantification)
-        self.structure_now = structure_points(state.structure, rubrics.star_plus, state.framework)
+        self.structure_now = self._structure_points(state.structure)
         self.level_now = level_fit_points(
             {s.dimension: s.points for s in state.reading.signals},
             state.reading.target,
@@ -99,8 +99,15 @@ class _Pricer:
             gain = self._check_gains[key] = (after - before) * self.weights["quantification"]
         return gain
 
+    def _structure_points(self, features: StructureFeatures) -> float:
+        # Answers add sections, which move the completeness points alone.
+        return structure_points(
+            features, self.rubrics.star_plus, self.state.framework, only_completeness=True
+        )
+
     def structure(self, features: StructureFeatures) -> float:
-        now = structure_points(features, self.rubrics.star_plus, self.state.framework)
+        """What these features (the story with one more section) add."""
+        now = self._structure_points(features)
         return (now - self.structure_now) * self.weights["structure"]
 
     def level(self, dimension: str, weights: DimensionWeights) -> float:

@@ -96,14 +96,18 @@ def _balance(
     return fits, {s.value: features.words[s] / core_total for s in ranges}
 
 
+def _completeness(features: StructureFeatures, rubric: StarPlusRubric) -> float:
+    """The share of the rubric's section weight the story's sections carry (0-1)."""
+    weights = rubric.score.completeness.section_weights
+    return sum(weights.get(s, 0) for s in features.present) / (sum(weights.values()) or 1)
+
+
 def _parts(
     features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
 ) -> list[_Part]:
-    """Each structure component's fraction earned. Question pricing calls this dozens of times
-    per story, so the words that explain it are built apart, by `_reasons`."""
+    """Each structure component's fraction earned. The words that explain it are built apart,
+    by `_reasons`."""
     score = rubric.score
-    weights = score.completeness.section_weights
-    have = sum(weights.get(s, 0) for s in features.present)
     fits, _ = _balance(features, rubric, framework)
     balance_line = rubric.psi.rubric if framework is Framework.PSI else score.balance.rubric
     length = score.length
@@ -115,7 +119,7 @@ def _parts(
         _Part(
             "completeness",
             score.completeness.weight,
-            have / (sum(weights.values()) or 1),
+            _completeness(features, rubric),
             score.completeness.rubric,
         ),
         _Part("balance", score.balance.weight, sum(fits) / (len(fits) or 1), balance_line),
@@ -139,11 +143,22 @@ def _reasons(
 
 
 def structure_points(
-    features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
+    features: StructureFeatures,
+    rubric: StarPlusRubric,
+    framework: Framework,
+    *,
+    only_completeness: bool = False,
 ) -> float:
-    """The structure score before rounding (what questions compare)."""
+    """The structure score before rounding (what questions compare).
+
+    With `only_completeness`, the completeness points alone: all that answering for a missing
+    section moves (balance and length count the words, which do not change).
+    """
+    score = rubric.score
+    total = (score.completeness.weight + score.balance.weight + score.length.weight) or 1.0
+    if only_completeness:
+        return 100 * score.completeness.weight * _completeness(features, rubric) / total
     parts = _parts(features, rubric, framework)
-    total = sum(part.weight for part in parts) or 1.0
     return 100 * sum(part.weight * part.fraction for part in parts) / total
 
 
