@@ -18,7 +18,7 @@ from coach.models import (
     Question,
     StarStory,
 )
-from coach.placement import PlacedUnit
+from coach.placement import PlacedUnit, hits_inside
 from coach.restructurer import Restructured, restructure, to_psi
 from coach.rubrics import RubricSet
 from coach.segmenter import split_lines
@@ -54,14 +54,12 @@ class Prepared:
     ) -> Grade:
         """Grade the clean notes as `units` place them; by default, as the offline engine does."""
         base = self.restructured
+        if units is None:
+            units, inside = base.units, base.inside
+        else:  # placed otherwise; hits_inside depends on the spans alone, but they may differ
+            inside = hits_inside(base.hits, [(unit.start, unit.end) for unit in units])
         return grade(
-            self.clean,
-            base.units if units is None else units,
-            rubrics,
-            target,
-            framework,
-            tokens=base.tokens,
-            hits=base.hits,
+            self.clean, units, rubrics, target, framework, tokens=base.tokens, inside=inside
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.cues import Hit, Tokens
+from coach.cues import Tokens
 from coach.levels import level_fit_score, level_hits, read_level
 from coach.models import (
     Excerpt,
@@ -23,7 +23,7 @@ from coach.models import (
     ScoreComponent,
     Scores,
 )
-from coach.placement import PlacedUnit, hits_inside
+from coach.placement import OwnedHits, PlacedUnit
 from coach.quantification import (
     QuantCues,
     build_metrics,
@@ -32,7 +32,7 @@ from coach.quantification import (
     suspicious_precision,
 )
 from coach.questions import GradeState, ask
-from coach.rubrics import OverallRubric, RubricSet, ScoringKey
+from coach.rubrics import OverallRubric, RubricSet
 from coach.structure import structure_features, structure_score
 
 _EVIDENCE_PER_SECTION = 1
@@ -73,13 +73,13 @@ def grade(
     framework: Framework,
     *,
     tokens: Tokens,
-    hits: Sequence[Hit[ScoringKey]],
+    inside: OwnedHits,
 ) -> Grade:
     """Score a placed story, read its level, and ask what would raise it.
 
-    `tokens` and `hits` are the restructurer's (`Restructured`): the notes are walked once.
+    `tokens` and `inside` (the cue hits inside `placed`, `hits_inside`) are the restructurer's:
+    the notes are walked once.
     """
-    inside = hits_inside(hits, [(unit.start, unit.end) for unit in placed])
     cues = QuantCues(inside)
     metrics = build_metrics(notes, placed, cues, rubrics.quantification)
     quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)

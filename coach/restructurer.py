@@ -22,7 +22,7 @@ from coach.models import (
     StarStory,
     StoryElement,
 )
-from coach.placement import Measured, PlacedUnit, hits_inside, measure_all
+from coach.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measure_all
 from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, split_lines, split_units
 
@@ -39,6 +39,7 @@ class Restructured:
     units: list[PlacedUnit]
     tokens: Tokens
     hits: list[Hit[ScoringKey]]
+    inside: OwnedHits  # `hits_inside(hits, units)`: what the grader reads of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
 
 def _emissions(
     units: list[Unit],
-    hits: list[Hit[ScoringKey]],
+    inside: OwnedHits,
     headings: _Headings,
     measured: list[Measured],
     rubric: StarPlusRubric,
@@ -104,7 +105,7 @@ def _emissions(
     column = {section: i for i, section in enumerate(_SECTIONS)}
     table = [[0.0] * len(_SECTIONS) for _ in units]
     counted: set[tuple[int, int]] = set()
-    for row, hit in hits_inside(hits, [(u.start, u.end) for u in units]).get("star", ()):
+    for row, hit in inside.get("star", ()):
         # Each cue group adds its weight once per unit, however many of its phrases match.
         if (row, hit.group) not in counted:
             counted.add((row, hit.group))
@@ -197,8 +198,10 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
     ]
     tokens = tokenize(notes, (unit.start for unit in units))
     hits = rubrics.scoring_cues.find(tokens)
-    measured = measure_all(notes, [(unit.start, unit.end) for unit in units], quant, tokens)
-    path = _best_path(_emissions(units, hits, headings, measured, star), star) if units else []
+    spans = [(unit.start, unit.end) for unit in units]
+    inside = hits_inside(hits, spans)
+    measured = measure_all(notes, spans, quant, tokens)
+    path = _best_path(_emissions(units, inside, headings, measured, star), star) if units else []
     placed = [
         PlacedUnit(
             start=unit.start,
@@ -211,7 +214,11 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
         for unit, state, found in zip(units, path, measured, strict=True)
     ]
     return Restructured(
-        story=_story(notes, placed, headings, star), units=placed, tokens=tokens, hits=hits
+        story=_story(notes, placed, headings, star),
+        units=placed,
+        tokens=tokens,
+        hits=hits,
+        inside=inside,
     )
 
 
