@@ -24,7 +24,7 @@ from coach.models import (
 )
 from coach.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measure_all
 from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
-from coach.segmenter import Line, Unit, count_words, split_lines, split_units
+from coach.segmenter import Line, Unit, count_words, more_words_than, split_lines, split_units
 
 _SECTIONS: tuple[Section, ...] = tuple(Section)
 _BARE_HEADING_WORDS = 5
@@ -63,7 +63,7 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
         label_key = normalise_heading(line.label) if line.label else None
         bare_key = (
             normalise_heading(content.rstrip("¶:"))
-            if line.label is None and count_words(content) <= _BARE_HEADING_WORDS
+            if line.label is None and not more_words_than(content, _BARE_HEADING_WORDS)
             else None
         )
         if label_key in rubric.header_fact_index and content:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import NamedTuple
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -73,7 +74,8 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _ALNUM = re.compile(r"[^\W_]")  # str.isalnum: a word character but the underscore
-_WORD = re.compile(r"[\w'’$%.-]+")
+_WORD_CHARS = r"\w'’$%.-"
+_WORD = re.compile(f"[{_WORD_CHARS}]+")
 
 
 # NamedTuples, not frozen dataclasses: as immutable, and a story makes one per line and per
@@ -182,6 +184,17 @@ def _trim(notes: str, start: int, end: int) -> tuple[int, int] | None:
 def count_words(text: str) -> int:
     """Words as a speaker would say them."""
     return len(_WORD.findall(text))
+
+
+def more_words_than(text: str, limit: int) -> bool:
+    """Whether `text` has more than `limit` words (`count_words`), read no further than that."""
+    return _first_words(limit + 1).match(text) is not None
+
+
+@cache
+def _first_words(count: int) -> re.Pattern[str]:
+    """The text's first `count` words, with what separates them."""
+    return re.compile(f"(?:[^{_WORD_CHARS}]*+[{_WORD_CHARS}]++){{{count}}}")
 
 
 def split_clauses(

@@ -14,6 +14,7 @@ from coach.segmenter import (
     _is_abbreviation,
     _trim,
     count_words,
+    more_words_than,
     split_lines,
     split_sentences,
     split_units,
@@ -171,3 +172,8 @@ def test_splittable_agrees_with_looking_in_each_sentence(text: str, start: int, 
     lowered = text[start:end].lower()
     expected = any(trigger in lowered for trigger in boundary.triggers)
     assert boundary.splittable(text)(start, end) is expected
+
+
+@given(st.text(alphabet="ab1'’$%.- \t—,;é_", max_size=30), st.integers(0, 8))
+def test_more_words_than_agrees_with_counting(text: str, limit: int) -> None:
+    assert more_words_than(text, limit) is (count_words(text) > limit)
