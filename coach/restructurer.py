@@ -15,7 +15,6 @@ from coach.cues import Hit, Tokens, tokenize
 from coach.models import (
     Excerpt,
     HeaderFacts,
-    Placeholder,
     PsiSection,
     PsiStory,
     Section,
@@ -225,28 +224,35 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
 def _story(
     notes: str, placed: list[PlacedUnit], headings: _Headings, star: StarPlusRubric
 ) -> StarStory:
-    sections: dict[Section, list[StoryElement]] = {section: [] for section in _SECTIONS}
+    # Elements and placeholders as plain data, validated in one call with the story: pydantic
+    # builds the thirty-odd models in Rust, a third cheaper than one constructor call each.
+    sections: dict[Section, list[dict[str, object]]] = {section: [] for section in _SECTIONS}
     for group in _merge_clauses(placed):
         first, last = group[0], group[-1]
         sections[first.section].append(
-            StoryElement(
-                text=notes[first.start : last.end],
-                start=first.start,
-                end=last.end,
-                heading=first.heading,
-            )
+            {
+                "text": notes[first.start : last.end],
+                "start": first.start,
+                "end": last.end,
+                "heading": first.heading,
+            }
         )
     placeholders = [
-        Placeholder(
-            section=section,
-            slot=f"section.{section.value}",
-            text=star.sections[section].placeholder,
-        )
+        {
+            "section": section,
+            "slot": f"section.{section}",
+            "text": star.sections[section].placeholder,
+        }
         for section in _SECTIONS
         if not sections[section]
     ]
-    return StarStory(
-        title=headings.title, header=headings.header, sections=sections, placeholders=placeholders
+    return StarStory.model_validate(
+        {
+            "title": headings.title,
+            "header": headings.header,
+            "sections": sections,
+            "placeholders": placeholders,
+        }
     )
 
 
