@@ -22,6 +22,7 @@ from coach.models import (
     Score,
     ScoreComponent,
     Scores,
+    Section,
 )
 from coach.placement import OwnedHits, PlacedUnit
 from coach.quantification import (
@@ -80,17 +81,17 @@ def grade(
     `tokens` and `inside` (the cue hits inside `placed`, `hits_inside`) are the restructurer's:
     the notes are walked once.
     """
-    cues = QuantCues(inside)
+    cues = QuantCues(inside, placed)
     metrics = build_metrics(notes, placed, cues, rubrics.quantification)
     quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)
     structure = structure_features(placed, tokens)
     reading, level_weights, role_flag = read_level(
         notes, placed, level_hits(inside), metrics, rubrics.level, target, tokens
     )
-    first_of_section: dict[str, Excerpt] = {}
+    first_of_section: dict[Section, Excerpt] = {}
     for unit in placed:
-        if unit.section.value not in first_of_section:
-            first_of_section[unit.section.value] = Excerpt.of(notes, unit.start, unit.end)
+        if unit.section not in first_of_section:
+            first_of_section[unit.section] = Excerpt.of(notes, unit.start, unit.end)
     parts = {
         "quantification": quant_score(
             quant,

@@ -59,10 +59,12 @@ class QuantFeatures(NamedTuple):
 
 
 class QuantCues:
-    """Where each check's, subject's and outcome family's words stand in the placed notes."""
+    """Where each check's, subject's and outcome family's words stand in the placed notes, and
+    the sentences they are looked for in."""
 
-    def __init__(self, inside: OwnedHits) -> None:
-        """`inside` is `hits_inside` over the placed notes."""
+    def __init__(self, inside: OwnedHits, placed: Sequence[PlacedUnit]) -> None:
+        """`inside` is `hits_inside` over the `placed` notes."""
+        self.sentences = sentence_spans(placed)
         self._spans: dict[str, list[tuple[int, int]]] = {}
         for _, hit in inside.get("quant", ()):
             self._spans.setdefault(hit.key[1], []).append((hit.start, hit.end))
@@ -114,7 +116,7 @@ def build_metrics(
     notes: str, placed: Sequence[PlacedUnit], cues: QuantCues, rubric: QuantificationRubric
 ) -> list[Metric]:
     """Every figure and before/after change as a metric, with the guide's checks and their words."""
-    sentences = sentence_spans(placed)
+    sentences = cues.sentences
     metrics: list[Metric] = []
     earlier = _StatedBaselines(rubric, cues)
     for unit in placed:
@@ -288,7 +290,7 @@ def quant_features(
     everything = (0, len(notes))
     story_level = {c: _first_excerpt(notes, cues, c, *everything) for c in _CHECKS}
     families: set[str] = set()
-    sentences = sentence_spans(placed)
+    sentences = cues.sentences
     for unit in result_units:
         if not unit.measured.figures:
             continue
