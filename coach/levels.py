@@ -68,6 +68,8 @@ def level_hits(inside: OwnedHits) -> LevelHits:
 
 def _weigh(notes: str, hits: Sequence[Hit[ScoringKey]]) -> tuple[float, tuple[Excerpt, ...]]:
     """Total weight of distinct matched words, and where they stand (the same words count once)."""
+    if not hits:
+        return 0.0, ()  # two of three kinds of cue, in most stories
     seen: dict[str, tuple[float, int, int]] = {}
     for hit in hits:
         key = notes[hit.start : hit.end].lower()
