@@ -9,6 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from coach.caseless import CaselessPattern
+from tests.strategies import joined_pieces
 
 # Letters that fold differently under str.lower() and IGNORECASE ("İ", "ı", "ſ", the Kelvin sign),
 # accents, word boundaries and line ends around words the patterns look for.
@@ -21,7 +22,7 @@ _PATTERNS = [r"\bcut\b(?:\s+[\w'-]+){0,2}?\s+by\s+$", r"\bis\b", r"[a-z]+k", r"^
 @given(
     st.sampled_from(_PATTERNS),
     st.sampled_from([0, re.MULTILINE | re.ASCII]),
-    st.lists(st.sampled_from(_PIECES), max_size=10).map("".join),
+    joined_pieces(_PIECES),
 )
 # Each character that folds apart, where the lower-cased text would match differently.
 @example(r"\bis\b", 0, "\u0131s")

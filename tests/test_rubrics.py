@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
@@ -20,6 +19,7 @@ from coach.rubrics import (
     load_rubrics,
     rubric_files,
 )
+from tests.strategies import joined_pieces
 
 SCHEMAS = {
     "star_plus": StarPlusRubric,
@@ -98,7 +98,7 @@ _INJECTION_PIECES = ["ignore ", "IGNORE ", "Ignore ", "all ", "rules", "Rules", 
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(st.sampled_from(_INJECTION_PIECES), max_size=12).map("".join))
+@given(joined_pieces(_INJECTION_PIECES, 12))
 def test_lower_cased_matching_finds_what_case_insensitive_matching_finds(text: str) -> None:
     for kind in load_rubrics(PROJECT_ROOT / "rubrics").injection.patterns:
         expected = [match.span() for match in kind.regex.finditer(text)]

@@ -19,6 +19,7 @@ from coach.segmenter import (
     split_sentences,
     split_units,
 )
+from tests.strategies import joined_pieces
 
 
 def _units(notes: str, rubrics: RubricSet) -> list[str]:
@@ -115,26 +116,13 @@ def _plain_sentences(notes: str, start: int, end: int) -> list[tuple[int, int]]:
 
 # Few pieces, so that hypothesis meets their combinations often: ends, inline bullets and numbers,
 # an abbreviation, a closing quote, a no-break space and an Arabic-Indic digit (\s and \d too).
-_PIECES = [
-    ". ",
-    "! ",
-    "1. ",
-    "(2) ",
-    " - ",
-    "• ",
-    "A",
-    "x",
-    "e.g. ",
-    '"',
-    " ",
-    "\u00a0",
-    "\u0663. ",
-]
+_PIECES = [". ", "! ", "1. ", "(2) ", " - ", "• ", "A", "x", "e.g. ", '"', " ", "\u00a0",
+           "\u0663. "]  # fmt: skip
 
 
 @settings(max_examples=2000, deadline=None)
 @given(
-    st.lists(st.sampled_from(_PIECES), max_size=10).map("".join),
+    joined_pieces(_PIECES),
     st.integers(0, 3),
     st.integers(0, 3),
 )
@@ -144,25 +132,13 @@ def test_sentence_breaks_match_the_plain_pattern(text: str, skip: int, cut: int)
     assert split_sentences(text, start, end) == _plain_sentences(text, start, end)
 
 
-_CLAUSE_PIECES = [
-    "; ",
-    " — ",
-    "which",
-    " wh",
-    "ich",
-    "cutting",
-    "Cutting",
-    "İ",
-    "i",
-    " ",
-    ". ",
-    "x",
-]
+_CLAUSE_PIECES = ["; ", " — ", "which", " wh", "ich", "cutting", "Cutting", "İ", "i", " ", ". ",
+                  "x"]  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.lists(st.sampled_from(_CLAUSE_PIECES), max_size=10).map("".join),
+    joined_pieces(_CLAUSE_PIECES),
     st.integers(0, 40),
     st.integers(0, 40),
 )
