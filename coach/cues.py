@@ -26,8 +26,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
-from typing import Generic, NamedTuple, TypeVar
+from itertools import accumulate, compress, pairwise
+from typing import Generic, NamedTuple, TypeVar, cast
 
 K = TypeVar("K")
 
@@ -265,8 +265,6 @@ class CueSet:
         for group, phrases in enumerate(groups):
             for source in phrases:
                 self._index(group, Phrase.parse(source))
-        # Most words start no pair: a set lookup spares building a pair key for them.
-        self._pair_starts = frozenset(word for word, _ in self._by_pair)
 
     def _index(self, group: int, phrase: Phrase) -> None:
         first = phrase.specs[0]
@@ -316,6 +314,19 @@ class CueSet:
         """Every phrase match in text order; a group's matches never overlap each other."""
         return [CueMatch(group, start, end) for group, start, end in self.spans(tokens)]
 
+    def _entries_at(self, words: list[str]) -> list[list[_Entry]]:
+        """Each word's entries, looked up a list at a time; a word met for the first time gets
+        its entries built and remembered."""
+        cache = self._candidate_cache
+        if len(cache) > _CANDIDATE_CACHE_WORDS:
+            cache.clear()
+        listed = list(map(cache.get, words))
+        if None not in listed:
+            return cast(list[list[_Entry]], listed)
+        for word in {word for word, entries in zip(words, listed, strict=True) if entries is None}:
+            cache[word] = self._candidates(word)
+        return [cache[word] for word in words]
+
     def spans(self, tokens: Tokens) -> list[tuple[int, int, int]]:
         """`matches` as plain (group, start, end) tuples: the hot path builds no objects."""
         found: list[tuple[int, int, int]] = []
@@ -326,22 +337,16 @@ class CueSet:
             tokens.opens_unit,
             tokens.unit_limit,
         )
-        cache = self._candidate_cache
-        if len(cache) > _CANDIDATE_CACHE_WORDS:
-            cache.clear()
         words, joined, offsets = tokens.words, tokens.joined, tokens.offsets
-        by_pair, pair_starts = self._by_pair, self._pair_starts
-        last_index = len(words) - 1
-        for index, word in enumerate(words):
-            candidates = cache.get(word)
-            if candidates is None:
-                candidates = cache[word] = self._candidates(word)
-            if word in pair_starts and index < last_index:
-                pairs = by_pair.get((word, words[index + 1]))
-                if pairs:
-                    candidates = [*candidates, *pairs]
-            elif not candidates:
-                continue
+        count = len(words)
+        # Each word's phrases, and the phrases each pair of words starts, looked up a list at a
+        # time; the walk then visits only the words where something may start.
+        listed = self._entries_at(words)
+        pairs = [*map(self._by_pair.get, pairwise(words)), None]
+        for index in sorted({*compress(range(count), listed), *compress(range(count), pairs)}):
+            candidates = listed[index]
+            if more := pairs[index]:
+                candidates = [*candidates, *more]
             for group, anchored, pattern, known in candidates:
                 if busy_until[group] >= index or (anchored and not opens[index]):
                     continue
