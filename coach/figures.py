@@ -69,6 +69,7 @@ _RATE_TAIL_AFTER_NOUN = re.compile(_RATE_TAIL, re.IGNORECASE)  # "40 deploys a d
 _APPROX_BEFORE = re.compile(rf"(?:{_APPROX})\s*$", re.IGNORECASE)
 # Two scans, not one alternation: a pure character set lets the regex engine skip ahead fast.
 _DIGIT_OR_CURRENCY = re.compile(r"[$€£\d]")
+_ASCII_DIGIT_OR_DOLLAR = re.compile(r"[$0-9]")  # the same in ASCII text, and a faster scan
 _CURRENCY_CODE = re.compile(r"(?:USD|EUR|GBP)(?=\s?\d)")
 _WORD_CANDIDATE = re.compile(r"[A-Za-z]+")
 _CANDIDATE_WORDS = frozenset(_WORD_VALUES) | {"half"}
@@ -77,7 +78,9 @@ _TRIGGER_WORDS = _CANDIDATE_WORDS | _RATIO_WORDS
 _RATIO_WORD = re.compile(
     r"\b(?P<word>twice|doubled|tripled|quadrupled|halved|tenfold|ten-fold)\b", re.IGNORECASE
 )
-_PERCENTILE = re.compile(r"\b[pP](?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
+# "p99" not inside a word: the letter first (then a look back for the boundary \b would test),
+# so that sre skips through the text to each "p".
+_PERCENTILE = re.compile(r"[pP](?<!\w[pP])(?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
 _SCORE_NAME = re.compile(
     r"\b(?:nps|csat|ces|sus|rating|score)\b\s*(?:of|at|:|=)?\s*$", re.IGNORECASE
 )
@@ -207,9 +210,10 @@ class Candidates(NamedTuple):
             words = [
                 (m.start(), m.group().lower()) for m in _WORD_CANDIDATE.finditer(notes, start, end)
             ]
+        digit_or_currency = _ASCII_DIGIT_OR_DOLLAR if notes.isascii() else _DIGIT_OR_CURRENCY
         starts = [
             at
-            for at in (m.start() for m in _DIGIT_OR_CURRENCY.finditer(notes, start, end))
+            for at in (m.start() for m in digit_or_currency.finditer(notes, start, end))
             if at == start or not _inside_number(notes, at)
         ]
         starts += [m.start() for m in _CURRENCY_CODE.finditer(notes, start, end)]

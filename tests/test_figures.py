@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+import string
 
-from coach.figures import pair_changes
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coach.figures import _ASCII_DIGIT_OR_DOLLAR, _DIGIT_OR_CURRENCY, _PERCENTILE, pair_changes
 from coach.models import MetricKind
 from coach.rubrics import RubricSet
+from tests.strategies import joined_pieces
 
 from .conftest import figures_in
 
@@ -121,3 +127,22 @@ def test_a_range_is_not_a_change(rubrics: RubricSet) -> None:
 def test_hyphenated_units_and_count_nouns_stay_figures(rubrics: RubricSet) -> None:
     text = "a 5-minute job, a 6-engineer team and a 3-week rollout"
     assert [f.text for f in figures_in(text, rubrics)] == ["5-minute", "6", "3-week"]
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    joined_pieces(["p99", "P95", "p999", "p99.9", "x", "é", "_", "-", " ", "1", "\n"], 8),
+    st.integers(0, 4),
+)
+def test_percentile_labels_are_those_of_the_plain_pattern(text: str, start: int) -> None:
+    plain = re.compile(r"\b[pP](?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
+    assert [m.span() for m in _PERCENTILE.finditer(text, start)] == [
+        m.span() for m in plain.finditer(text, start)
+    ]
+
+
+@given(st.text(alphabet=string.printable, max_size=40))
+def test_the_ascii_digit_scan_finds_what_the_unicode_one_finds(text: str) -> None:
+    assert [m.start() for m in _ASCII_DIGIT_OR_DOLLAR.finditer(text)] == [
+        m.start() for m in _DIGIT_OR_CURRENCY.finditer(text)
+    ]
