@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts pytest e2e browser bench bytecode calibrate clean
+.PHONY: run test lint typecheck contracts pytest e2e browser bench bytecode instructions calibrate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ browser: $(STAMP)
 
 bench: $(STAMP) bytecode
 	$(BIN)/python -m benchmarks.run
+
+# Instructions per offline run (valgrind's callgrind): a speed figure that does not drift with the
+# machine's load. About 2 minutes.
+instructions: $(STAMP) bytecode
+	scripts/count-instructions $(BIN)/python
 
 calibrate: $(STAMP)
 	$(BIN)/storycoach calibrate
