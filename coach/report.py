@@ -5,10 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic_core
+from pydantic import TypeAdapter
 
-from coach.models import PSI_TITLES, SECTION_TITLES, CoachResult, Excerpt, Framework, Score, Section
+from coach.models import (
+    PSI_TITLES,
+    SECTION_TITLES,
+    CoachResult,
+    Excerpt,
+    Framework,
+    Placeholder,
+    Score,
+    ScoreComponent,
+    Section,
+)
 
 _MD_SPECIAL = frozenset("\\`*_[]<>#|~$")
+# A list dumped in one call, not one model_dump a component: a batch writes twenty a story.
+_COMPONENTS = TypeAdapter(list[ScoreComponent])
+_PLACEHOLDERS = TypeAdapter(list[Placeholder])
 
 
 def _span(excerpt: Excerpt | None) -> dict[str, Any] | None:
@@ -20,7 +34,7 @@ def _span(excerpt: Excerpt | None) -> dict[str, Any] | None:
 def _score_detail(score: Score) -> dict[str, Any]:
     return {
         "score": score.value,
-        "components": [c.model_dump(mode="json") for c in score.components],
+        "components": _COMPONENTS.dump_python(score.components, mode="json"),
         "evidence": [_span(e) for e in score.evidence],
     }
 
@@ -55,7 +69,7 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
         "title": _span(result.story.title),
         "header": {name: _span(value) for name, value in result.story.header.facts().items()},
         "story": story,
-        "placeholders": [p.model_dump(mode="json") for p in result.story.placeholders],
+        "placeholders": _PLACEHOLDERS.dump_python(result.story.placeholders, mode="json"),
         "psi": (
             {
                 "sections": {
