@@ -130,8 +130,8 @@ class _TriggeredPatterns(_Strict):
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
-        """The patterns as one compiled alternation."""
-        return compile_patterns(self.patterns)
+        """The patterns as one compiled case-insensitive alternation."""
+        return self._caseless.caseless
 
     @cached_property
     def _caseless(self) -> CaselessPattern:
@@ -156,9 +156,9 @@ class ClauseBoundaries(_TriggeredPatterns):
 
         The triggers are looked for once in the whole notes, not once per sentence.
         """
-        if "\u0130" in notes:  # lower-cased, "İ" is two characters: positions would drift
-            return lambda start, end: self.may_match(notes[start:end].lower())
         lowered = notes.lower()
+        if len(lowered) != len(notes):  # "İ" lower-cases to two characters: positions would drift
+            return lambda start, end: self.may_match(notes[start:end].lower())
         found: list[tuple[int, int]] = []
         for trigger in self.triggers:
             at = lowered.find(trigger)
