@@ -307,8 +307,9 @@ class CueSet:
         if self._numbers and (word in _NUMBER_WORDS or _NUMBER.fullmatch(word)):
             found += self._numbers
         found += self._scan
-        # A phrase indexed under several of its first words must not be tried twice.
-        return list({id(entry): entry for entry in found}.values())
+        # A phrase indexed under several of its first words must not be tried twice (equal
+        # entries match alike, so equality, not identity, which a compiled build does not keep).
+        return list(dict.fromkeys(found))
 
     def matches(self, tokens: Tokens) -> list[CueMatch]:
         """Every phrase match in text order; a group's matches never overlap each other."""

@@ -150,7 +150,7 @@ def _number_value(text: str) -> float | None:
             current = (current or 1) * value
         elif value >= 1_000:
             total += (current or 1) * value
-            current = 0
+            current = 0.0
         elif word == "a":
             current = current or 1
         else:

@@ -240,10 +240,12 @@ def _without_periods(
         in_window = any(w_start <= f_start and f_end <= w_end for w_start, w_end in windows)
         return in_window or _in_parentheses(notes, f_start, f_end, start, end)
 
-    periods = {id(item) for item in items if is_period(item)}
-    if len(periods) == len(items):
-        periods = set()  # nothing else is measured here: the durations are the outcome
-    return sorted((item for item in items if id(item) not in periods), key=lambda item: item[0])
+    # By position, not identity: a compiled build (`make native`) boxes tuples anew when read.
+    periods = [is_period(item) for item in items]
+    if all(periods):
+        periods = [False] * len(items)  # nothing else is measured: the durations are the outcome
+    kept = [item for item, period in zip(items, periods, strict=True) if not period]
+    return sorted(kept, key=lambda item: item[0])
 
 
 def _in_parentheses(notes: str, start: int, end: int, floor: int, ceiling: int) -> bool:

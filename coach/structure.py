@@ -99,7 +99,8 @@ def _balance(
 def _completeness(features: StructureFeatures, rubric: StarPlusRubric) -> float:
     """The share of the rubric's section weight the story's sections carry (0-1)."""
     weights = rubric.score.completeness.section_weights
-    return sum(weights.get(s, 0) for s in features.present) / (sum(weights.values()) or 1)
+    present = sum((weights.get(s, 0.0) for s in features.present), 0.0)
+    return present / (sum(weights.values(), 0.0) or 1.0)
 
 
 def _parts(
