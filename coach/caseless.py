@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Final
 
 # Characters that Unicode case-insensitive matching folds onto ASCII letters but str.lower()
 # leaves alone, or the reverse: "ı" and "ſ" match "i" and "s", "İ" lower-cases to two characters,
 # the Kelvin sign lower-cases to "k".
-_FOLD_APART = frozenset("\u0130\u0131\u017f\u212a")
+_FOLD_APART: Final = frozenset("\u0130\u0131\u017f\u212a")
 
 
 class CaselessPattern:

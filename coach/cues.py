@@ -27,18 +27,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, compress, pairwise
-from typing import Generic, NamedTuple, TypeVar, cast
+from typing import Final, Generic, NamedTuple, TypeVar, cast
 
 K = TypeVar("K")
 
 # A word: letters and digits, joined by - / . & + ("p99", "ci/cd", "node.js", "c++"). Possessive
 # quantifiers (nothing after them could ever use a character given back) spare sre the
 # bookkeeping of backtracking: 20% faster, and the same words (a test holds it to the plain form).
-_TOKEN = r"[a-z0-9][a-z0-9']*+(?:[-/.&+][a-z0-9][a-z0-9']*+)*+[%+]?|[$€£±~]"
-_WORD_SPLIT = re.compile(f"({_TOKEN})")  # the words kept, between the gaps
-_NUMBER = re.compile(r"[\d.,]+[%+kmb]?|[\d.,]+(?:ms|s|x)")
-_CANDIDATE_CACHE_WORDS = 50_000
-_NUMBER_WORDS = frozenset(
+_TOKEN: Final = r"[a-z0-9][a-z0-9']*+(?:[-/.&+][a-z0-9][a-z0-9']*+)*+[%+]?|[$€£±~]"
+_WORD_SPLIT: Final = re.compile(f"({_TOKEN})")  # the words kept, between the gaps
+_NUMBER: Final = re.compile(r"[\d.,]+[%+kmb]?|[\d.,]+(?:ms|s|x)")
+_CANDIDATE_CACHE_WORDS: Final = 50_000
+_NUMBER_WORDS: Final = frozenset(
     [
         "zero",
         "one",

@@ -6,12 +6,12 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from coach.caseless import CaselessPattern
 from coach.models import Figure, MetricKind
 
-_WORD_VALUES = {
+_WORD_VALUES: Final = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
@@ -20,40 +20,40 @@ _WORD_VALUES = {
     "thousand": 1_000, "thousands": 1_000, "million": 1_000_000, "millions": 1_000_000,
     "billion": 1_000_000_000, "a": 1, "half": 0.5,
 }  # fmt: skip
-_MULTIPLIERS = {
+_MULTIPLIERS: Final = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mil": 1e6, "million": 1e6,
     "b": 1e9, "bn": 1e9, "billion": 1e9, "trillion": 1e12,
 }  # fmt: skip
-_APPROX = (
+_APPROX: Final = (
     r"~|≈|\b(?:about|around|approximately|approx\.?|roughly|nearly|almost|close to|circa|some"
     r"|over|under|more than|less than|fewer than|up to|at least|at most|north of)\b"
     r"|(?<!\S)[<>]|≥|≤"
 )
-_TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_UNITS_WORDS = (
+_TENS: Final = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_UNITS_WORDS: Final = (
     r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen"
 )
-_NUMBER_WORD = (
+_NUMBER_WORD: Final = (
     rf"(?:(?:a |half a )?dozens?"
     rf"|(?:{_TENS})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
     rf"|{_UNITS_WORDS}|a hundred|hundreds|thousands|millions)"
     r"(?:\s+(?:hundred|thousand|million|billion))?"
 )
-_UNIT = (
+_UNIT: Final = (
     r"%|×|(?:percent(?:age points?)?|pp|bps|basis points|ms|milli-?seconds?|µs|microseconds?"
     r"|ns|nanoseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?"
     r"|wks?|months?|mos?|quarters?|years?|yrs?|x|-fold|fold|rps|qps|tps"
     r"|req/s|requests?/s(?:ec)?|[KMGTP]i?B|vCPUs?|cores?|points?|pts|stars?)\b"
 )
-_RATE_TAIL = (
+_RATE_TAIL: Final = (
     r"(?:\s*/\s*(?:s|sec|second|min|minute|hr|hour|day|wk|week|mo|month|qtr|quarter|yr|year)\b"
     r"|\s+(?:per|a|each|every)\s+(?:second|minute|hour|day|week|month|quarter|year|annum|sec|min)\b)"
 )
-_NUMERIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_NUMERIC: Final = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 
 # A quantity, matched where a candidate number starts (approximators are looked for before it).
-_QUANTITY = re.compile(
+_QUANTITY: Final = re.compile(
     r"(?P<cur>[$€£]|USD\s?|EUR\s?|GBP\s?)?"
     rf"(?:(?P<num>{_NUMERIC})(?:\s*[-–]\s*(?P<num2>{_NUMERIC}))?"
     r"(?:\s?(?P<mult>k|K|mm|MM|m|M|mil|bn|b|B|thousand|million|billion|trillion)\b)?"
@@ -65,65 +65,78 @@ _QUANTITY = re.compile(
     r"(?:\s?(?P<denom>/\s?(?:5|10|100)\b|out of (?:5|10|100)\b))?",
     re.IGNORECASE,
 )
-_RATE_TAIL_AFTER_NOUN = re.compile(_RATE_TAIL, re.IGNORECASE)  # "40 deploys a day"
-_APPROX_BEFORE = re.compile(rf"(?:{_APPROX})\s*$", re.IGNORECASE)
+_RATE_TAIL_AFTER_NOUN: Final = re.compile(_RATE_TAIL, re.IGNORECASE)  # "40 deploys a day"
+_APPROX_BEFORE: Final = re.compile(rf"(?:{_APPROX})\s*$", re.IGNORECASE)
 # Two scans, not one alternation: a pure character set lets the regex engine skip ahead fast.
-_DIGIT_OR_CURRENCY = re.compile(r"[$€£\d]")
-_ASCII_DIGIT_OR_DOLLAR = re.compile(r"[$0-9]")  # the same in ASCII text, and a faster scan
-_CURRENCY_CODE = re.compile(r"(?:USD|EUR|GBP)(?=\s?\d)")
-_WORD_CANDIDATE = re.compile(r"[A-Za-z]+")
-_CANDIDATE_WORDS = frozenset(_WORD_VALUES) | {"half"}
-_RATIO_WORDS = frozenset({"twice", "doubled", "tripled", "quadrupled", "halved", "tenfold", "fold"})
-_TRIGGER_WORDS = _CANDIDATE_WORDS | _RATIO_WORDS
-_RATIO_WORD = re.compile(
+_DIGIT_OR_CURRENCY: Final = re.compile(r"[$€£\d]")
+_ASCII_DIGIT_OR_DOLLAR: Final = re.compile(r"[$0-9]")  # the same in ASCII text, and a faster scan
+_CURRENCY_CODE: Final = re.compile(r"(?:USD|EUR|GBP)(?=\s?\d)")
+_WORD_CANDIDATE: Final = re.compile(r"[A-Za-z]+")
+_CANDIDATE_WORDS: Final = frozenset(_WORD_VALUES) | {"half"}
+_RATIO_WORDS: Final = frozenset(
+    {"twice", "doubled", "tripled", "quadrupled", "halved", "tenfold", "fold"}
+)
+_TRIGGER_WORDS: Final = _CANDIDATE_WORDS | _RATIO_WORDS
+_RATIO_WORD: Final = re.compile(
     r"\b(?P<word>twice|doubled|tripled|quadrupled|halved|tenfold|ten-fold)\b", re.IGNORECASE
 )
 # "p99" not inside a word: the letter first (then a look back for the boundary \b would test),
 # so that sre skips through the text to each "p".
-_PERCENTILE = re.compile(r"[pP](?<!\w[pP])(?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
-_SCORE_NAME = re.compile(
+_PERCENTILE: Final = re.compile(r"[pP](?<!\w[pP])(?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
+_SCORE_NAME: Final = re.compile(
     r"\b(?:nps|csat|ces|sus|rating|score)\b\s*(?:of|at|:|=)?\s*$", re.IGNORECASE
 )
-_NEXT_WORD = re.compile(r"\s+([A-Za-z][\w'-]*)")
-_NOUN_REACH = 3  # "1.3 million annual driver contacts": the noun may follow two adjectives
-_YEAR = re.compile(r"(?:19|20)\d{2}")
-_TIME_UNITS = {
+_NEXT_WORD: Final = re.compile(r"\s+([A-Za-z][\w'-]*)")
+_NOUN_REACH: Final = 3  # "1.3 million annual driver contacts": the noun may follow two adjectives
+_YEAR: Final = re.compile(r"(?:19|20)\d{2}")
+_TIME_UNITS: Final = {
     "ms": MetricKind.LATENCY, "milli": MetricKind.LATENCY, "µs": MetricKind.LATENCY,
     "micro": MetricKind.LATENCY, "ns": MetricKind.LATENCY, "nano": MetricKind.LATENCY,
     "s": MetricKind.LATENCY, "sec": MetricKind.LATENCY,
 }  # fmt: skip
-_DURATION_PREFIXES = ("min", "h", "day", "week", "wk", "month", "mo", "quarter", "year", "yr")
+_DURATION_PREFIXES: Final = (
+    "min",
+    "h",
+    "day",
+    "week",
+    "wk",
+    "month",
+    "mo",
+    "quarter",
+    "year",
+    "yr",
+)
 
 # Connecting words between two figures that make a before/after change.
-_FORWARD_GAP = re.compile(r"^\s*(?:to|->|→|⟶|=>|➝|➔|-->)\s*$", re.IGNORECASE)
-_REVERSE_GAP = re.compile(
+_FORWARD_GAP: Final = re.compile(r"^\s*(?:to|->|→|⟶|=>|➝|➔|-->)\s*$", re.IGNORECASE)
+_REVERSE_GAP: Final = re.compile(
     r"^\s*[,(]?\s*\(?\s*(?:(?:down|up|improved|reduced|decreased|increased|dropped|rose|fell|grew"
     r"|cut|lowered|raised|better|worse)\s+)?(?:from|compared (?:to|with)|vs\.?|versus|previously"
     r"|was|from a baseline of|baseline(?: of)?|against)\s*:?\s*$",
     re.IGNORECASE,
 )
-_RELATIVE_LEAD = CaselessPattern(
+_RELATIVE_LEAD: Final = CaselessPattern(
     r"\b(?:down|up|cut|cutting|reduced|reducing|decreased|decreasing|increased|increasing|dropped"
     r"|dropping|rose|fell|grew|growing|lowered|lowering|improved|improving|raised|raising|boosted"
     r"|boosting)\s+(?:\w+\s+){0,4}?(?:by\s+)?$",
 )
-_RELATIVE_TAIL = re.compile(
+_RELATIVE_TAIL: Final = re.compile(
     r"\s*(?:improvement|reduction|decrease|increase|drop|cut|gain|faster|slower|fewer|less|more"
     r"|lower|higher|better|savings?|uplift|growth)\b",
     re.IGNORECASE,
 )
-_PAIR_WORDS = re.compile(r"\b(?:from|to|down|up)\b|->|→", re.IGNORECASE)
-_DELTA_LEAD = CaselessPattern(
+_PAIR_WORDS: Final = re.compile(r"\b(?:from|to|down|up)\b|->|→", re.IGNORECASE)
+_DELTA_LEAD: Final = CaselessPattern(
     r"\b(?:cut|cutting|reduced|reducing|decreased|increased|increasing|dropped|lowered|lowering"
     r"|improved|improving|raised|boosted|grew|saved|saving|trimmed|shaved|sped)\b"
     r"(?:\s+[\w'-]+){0,4}?\s+by\s+$",
 )
-_TO_LEAD = CaselessPattern(
+_TO_LEAD: Final = CaselessPattern(
     r"\b(?:cut|cutting|reduced|reducing|decreased|increased|dropped|dropping|lowered|lowering"
     r"|improved|raised|boosted|grew|brought|fell|rose|climbed|went|sped)\b"
     r"(?:\s+[\w'-]+){0,4}?\s+(?:down\s+|up\s+)?to\s+$",
 )
-_FROM_BEFORE = CaselessPattern(r"\bfrom\s+$")
+_FROM_BEFORE: Final = CaselessPattern(r"\bfrom\s+$")
 
 
 @dataclass(frozen=True, slots=True)

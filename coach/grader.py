@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from coach.cues import Tokens
 from coach.levels import level_fit_score, level_hits, read_level
@@ -36,7 +37,7 @@ from coach.questions import GradeState, ask
 from coach.rubrics import OverallRubric, RubricSet
 from coach.structure import structure_features, structure_score
 
-_EVIDENCE_PER_SECTION = 1
+_EVIDENCE_PER_SECTION: Final = 1
 
 
 @dataclass(frozen=True, slots=True)

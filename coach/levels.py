@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from coach.cues import Hit, Tokens
 from coach.models import (
@@ -21,12 +21,12 @@ from coach.models import (
 from coach.placement import OwnedHits, PlacedUnit
 from coach.rubrics import DimensionRubric, LevelRubric, ScoringKey
 
-_MAX_EVIDENCE = 4
-_RESULT_METRICS_COUNTED = 2
-I_WORDS = frozenset({"i", "i'm", "i've", "i'd"})
-WE_WORDS = frozenset({"we", "we've", "we'd", "we're"})
+_MAX_EVIDENCE: Final = 4
+_RESULT_METRICS_COUNTED: Final = 2
+I_WORDS: Final = frozenset({"i", "i'm", "i've", "i'd"})
+WE_WORDS: Final = frozenset({"we", "we've", "we'd", "we're"})
 # A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
-_IMPLIED_I = re.compile(
+_IMPLIED_I: Final = re.compile(
     r"(?:[A-Z][a-z]+ed|Built|Led|Wrote|Ran|Drove|Made|Took|Set|Rewrote|Broke|Chose|Brought|Found"
     r"|Gave|Got|Held|Kept|Met|Put|Sent|Spent|Split|Taught|Went|Won|Began|Shipped|Cut|Laid|Sought)\b"
 )

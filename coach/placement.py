@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from coach.cues import Hit, Tokens
 from coach.figures import Candidates, Change, find_figures, pair_changes
@@ -49,7 +49,7 @@ def measure(
     return Measured(tuple(figures), tuple(pair_changes(notes, figures)))
 
 
-_NOTHING = Measured((), ())
+_NOTHING: Final = Measured((), ())
 
 
 def measure_all(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from coach.figures import Change
 from coach.models import (
@@ -21,11 +21,11 @@ from coach.models import (
 from coach.placement import OwnedHits, PlacedUnit
 from coach.rubrics import QuantComponent, QuantificationRubric
 
-_CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
-_CHECK_BY_NAME = {check.value: check for check in MetricCheck}
+_CHECKS: Final[tuple[MetricCheck, ...]] = tuple(MetricCheck)
+_CHECK_BY_NAME: Final = {check.value: check for check in MetricCheck}
 # "p99 was 850ms" (a percentile) is the baseline of "p99 dropped to 320ms" (a latency): kinds that
 # all measure time compare as one when a baseline is looked for in an earlier sentence.
-_TIME_KINDS = dict.fromkeys((MetricKind.DURATION, MetricKind.PERCENTILE), MetricKind.LATENCY)
+_TIME_KINDS: Final = dict.fromkeys((MetricKind.DURATION, MetricKind.PERCENTILE), MetricKind.LATENCY)
 
 
 class QuantFeatures(NamedTuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from coach.levels import DimensionWeights, dimension_level, level_fit_points
 from coach.models import (
@@ -22,12 +22,12 @@ from coach.quantification import QuantFeatures, quant_points
 from coach.rubrics import RubricSet
 from coach.structure import StructureFeatures, structure_points
 
-_QUOTE_CHARS = 90
-_COVERAGE_QUESTIONS = 3
-_CHECKS_PER_QUESTION = 2
-_MIN_GAIN = 0.05  # below this an answer would not move the rounded score
-_CHECKS: tuple[MetricCheck, ...] = tuple(MetricCheck)
-_CHECK_ORDER = {check: i for i, check in enumerate(MetricCheck)}
+_QUOTE_CHARS: Final = 90
+_COVERAGE_QUESTIONS: Final = 3
+_CHECKS_PER_QUESTION: Final = 2
+_MIN_GAIN: Final = 0.05  # below this an answer would not move the rounded score
+_CHECKS: Final[tuple[MetricCheck, ...]] = tuple(MetricCheck)
+_CHECK_ORDER: Final = {check: i for i, check in enumerate(MetricCheck)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Final
 
 from coach.cues import Hit, Tokens, tokenize
 from coach.models import (
@@ -25,8 +26,8 @@ from coach.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measur
 from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, more_words_than, split_lines, split_units
 
-_SECTIONS: tuple[Section, ...] = tuple(Section)
-_BARE_HEADING_WORDS = 5
+_SECTIONS: Final[tuple[Section, ...]] = tuple(Section)
+_BARE_HEADING_WORDS: Final = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,28 +5,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_LINE: Final = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 # Leading list markers, quote marks and markdown heading hashes, repeated ("- 1. ").
-_LEAD = re.compile(
+_LEAD: Final = re.compile(
     r"(?:\s+|[-*•·‣▪◦–—+>]\s+|#{1,6}\s+|\(?\d{1,3}[.)]\s+|\(?[a-zA-Z][.)]\s+(?=[A-Z]))*"
 )
 # "Label:" or "**Label**:" or "Label¶" at the start of a line: a heading or a header fact.
-_LABEL = re.compile(
+_LABEL: Final = re.compile(
     r"(?:\*\*|__)?(?P<label>[A-Za-z][\w /&'’()+,.-]{0,60}?)(?:\*\*|__)?\s*(?:[:¶]|\*\*\s*:)"
     r"(?:\*\*|__)?(?=\s|$)"
 )
-_LABEL_REACH = 70  # a label is at most ~60 characters, then its colon
-_BOLD_LINE = re.compile(r"(?:\*\*|__)(?P<label>[^*_]{1,60})(?:\*\*|__)\s*$")
-_MAX_LABEL_WORDS = 6
-_BULLET_MARK = re.compile(r"[-*•·‣▪◦–—+>)]")  # in a line's lead: the line is a list item
+_LABEL_REACH: Final = 70  # a label is at most ~60 characters, then its colon
+_BOLD_LINE: Final = re.compile(r"(?:\*\*|__)(?P<label>[^*_]{1,60})(?:\*\*|__)\s*$")
+_MAX_LABEL_WORDS: Final = 6
+_BULLET_MARK: Final = re.compile(r"[-*•·‣▪◦–—+>)]")  # in a line's lead: the line is a list item
 
 # Sentence ends: terminal punctuation before a capital or digit, inline bullets, inline numbering.
 # The pattern opens with a plain character class, the first character every alternative consumes
 # (a bullet's or a number's space is looked behind at), so the regex engine skips through the text
 # to the few places a break can start instead of trying every alternative at every character.
-_SENTENCE_BREAK = re.compile(
+_SENTENCE_BREAK: Final = re.compile(
     r"[.!?\-•*(\d](?:"
     r"(?<=[.!?])(?P<quotes>[\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9$£€])"
     r"|(?<=\s[-•*])\s+(?=[A-Z0-9$])"
@@ -34,7 +34,7 @@ _SENTENCE_BREAK = re.compile(
     r"|(?<=\s\d)\d?[.)]\s+(?=[A-Z])"
     r")"
 )
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS: Final = frozenset(
     [
         "e.g",
         "i.e",
@@ -73,9 +73,9 @@ _ABBREVIATIONS = frozenset(
         "ca",
     ]
 )
-_ALNUM = re.compile(r"[^\W_]")  # str.isalnum: a word character but the underscore
-_WORD_CHARS = r"\w'’$%.-"
-_WORD = re.compile(f"[{_WORD_CHARS}]+")
+_ALNUM: Final = re.compile(r"[^\W_]")  # str.isalnum: a word character but the underscore
+_WORD_CHARS: Final = r"\w'’$%.-"
+_WORD: Final = re.compile(f"[{_WORD_CHARS}]+")
 
 
 # NamedTuples, not frozen dataclasses: as immutable, and a story makes one per line and per
