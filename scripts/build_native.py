@@ -22,7 +22,8 @@ ROOT = native.PACKAGE_DIR.parent
 
 def _missing_toolchain() -> str | None:
     """Why no C extension can be built here, if it cannot."""
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    # What setuptools will run: $CC if set, else the compiler Python was built with.
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         return f"no C compiler ({compiler})"
     include = Path(sysconfig.get_paths()["include"])

@@ -113,3 +113,18 @@ def test_the_compiled_build_gives_the_plain_modules_results(rubrics: RubricSet) 
     assert len(got) == len(expected) == 3 * len(texts)
     for index, (mine, theirs) in enumerate(zip(got, expected, strict=True)):
         assert mine == theirs, f"text {index // 3}: {texts[index // 3][:80]!r}"
+
+
+def test_no_c_compiler_leaves_the_plain_modules_running(tmp_path: Path) -> None:
+    # Not current (the variable), so the script looks for a compiler, finds none, builds nothing.
+    before = sorted(native.BUILD_DIR.iterdir()) if native.BUILD_DIR.exists() else []
+    built = subprocess.run(
+        [sys.executable, "scripts/build_native.py"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "CC": str(tmp_path / "no-such-cc"), native.DISABLE_VARIABLE: "1"},
+    )
+    assert built.returncode == 0, built.stderr
+    assert "not built (no C compiler" in built.stdout
+    assert (sorted(native.BUILD_DIR.iterdir()) if native.BUILD_DIR.exists() else []) == before
