@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 COMPILED = (
@@ -35,6 +36,7 @@ COMPILED = (
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUILD_DIR = PACKAGE_DIR.parent / ".native" / "coach"
 MANIFEST = "manifest.json"
+SHARED_LIBRARY = "native__mypyc"  # the code of every compiled module; each has a small stub
 DISABLE_VARIABLE = "STORYCOACH_PURE_PYTHON"
 
 
@@ -74,7 +76,13 @@ def build_state(
         return "pure Python (no compiled build: `make native`)"
     if built != manifest_for(package_dir):
         return "pure Python (the compiled build is out of date: `make native`)"
+    if not all(_extension(build_dir, name) for name in (*COMPILED, SHARED_LIBRARY)):
+        return "pure Python (the compiled build is incomplete: `make native`)"
     return "compiled"
+
+
+def _extension(build_dir: Path, module: str) -> bool:
+    return any((build_dir / f"{module}{suffix}").is_file() for suffix in EXTENSION_SUFFIXES)
 
 
 def activate(package_path: list[str]) -> str:

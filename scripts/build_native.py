@@ -43,7 +43,7 @@ def build() -> None:
         extensions = mypycify(
             sources,
             opt_level="3",
-            group_name="coach.native",  # the shared library: .native/coach/native__mypyc.*.so
+            group_name="coach.native",  # the shared library: native.SHARED_LIBRARY
             multi_file=True,  # several C files, compiled in parallel
             target_dir=str(generated),
         )

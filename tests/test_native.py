@@ -40,6 +40,8 @@ def _package_copy(tmp_path: Path) -> Path:
 def _built(package: Path, build: Path) -> Path:
     build.mkdir(parents=True)
     (build / native.MANIFEST).write_text(json.dumps(native.manifest_for(package)), "utf-8")
+    for module in (*native.COMPILED, native.SHARED_LIBRARY):
+        (build / f"{module}{EXTENSION_SUFFIXES[0]}").touch()
     return build
 
 
@@ -62,6 +64,13 @@ def test_any_edited_module_makes_the_build_out_of_date(tmp_path: Path, edited: s
     with (package / edited).open("a", encoding="utf-8") as source:
         source.write("\n# edited\n")
     assert "out of date" in native.build_state(build, package, environ={})
+
+
+def test_a_build_missing_a_module_is_not_used(tmp_path: Path) -> None:
+    package = _package_copy(tmp_path)
+    build = _built(package, tmp_path / "build")
+    (build / f"cues{EXTENSION_SUFFIXES[0]}").unlink()
+    assert "incomplete" in native.build_state(build, package, environ={})
 
 
 def test_a_build_for_another_python_is_out_of_date(tmp_path: Path) -> None:
