@@ -36,31 +36,24 @@ def build() -> None:
     from mypyc.build import mypycify  # only with the dev extras, as make installs them
     from setuptools import Distribution
 
+    # The sources as they are now: one edited during the build makes the build out of date.
+    manifest = native.manifest_for()
     sources = [f"coach/{name}.py" for name in native.COMPILED]
     staging = Path(tempfile.mkdtemp(prefix="native-", dir=ROOT / ".native"))
     try:
-        generated = ROOT / "build" / "native-c"
         extensions = mypycify(
             sources,
             opt_level="3",
             group_name="coach.native",  # the shared library: native.SHARED_LIBRARY
-            multi_file=True,  # several C files, compiled in parallel
-            target_dir=str(generated),
+            target_dir=str(ROOT / "build" / "native-c"),
         )
-        for extension in extensions:
-            # A dotted group name puts the group's headers in a subdirectory that the
-            # per-module C files include by bare name.
-            extension.include_dirs.append(str(generated / "coach"))
         dist = Distribution({"name": "storycoach-native", "ext_modules": extensions})
         command = dist.get_command_obj("build_ext")
         command.build_lib = str(staging)  # type: ignore[attr-defined]
         command.build_temp = str(ROOT / "build" / "native-obj")  # type: ignore[attr-defined]
-        command.parallel = os.cpu_count() or 1  # type: ignore[attr-defined]
         dist.run_command("build_ext")
         built = staging / "coach"
-        (built / native.MANIFEST).write_text(
-            json.dumps(native.manifest_for(), indent=1), encoding="utf-8"
-        )
+        (built / native.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         # Swap the whole directory in: a half-written build is never the one in use.
         shutil.rmtree(native.BUILD_DIR, ignore_errors=True)
         built.rename(native.BUILD_DIR)
