@@ -31,6 +31,7 @@ COMPILED = (
     "questions",
     "restructurer",
     "grader",
+    "report",
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent

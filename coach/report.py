@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import pydantic_core
 from pydantic import TypeAdapter
@@ -19,10 +19,10 @@ from coach.models import (
     Section,
 )
 
-_MD_SPECIAL = frozenset("\\`*_[]<>#|~$")
+_MD_SPECIAL: Final = frozenset("\\`*_[]<>#|~$")
 # A list dumped in one call, not one model_dump a component: a batch writes twenty a story.
-_COMPONENTS = TypeAdapter(list[ScoreComponent])
-_PLACEHOLDERS = TypeAdapter(list[Placeholder])
+_COMPONENTS: Final = TypeAdapter(list[ScoreComponent])
+_PLACEHOLDERS: Final = TypeAdapter(list[Placeholder])
 
 
 def _span(excerpt: Excerpt | None) -> dict[str, Any] | None:

@@ -13,11 +13,13 @@ from coach.config import PROJECT_ROOT
 from coach.engine import coach_offline
 from coach.figures import find_figures
 from coach.models import Framework, Level
+from coach.report import contract_json, to_contract
 from coach.rubrics import load_rubrics
 
 
 def outputs(texts: list[str]) -> list[str]:
-    """Each text coached for both levels and frameworks, and its figures, as JSON strings."""
+    """Each text coached for both levels and frameworks (the result and the CLI's JSON), and its
+    figures, as JSON strings."""
     rubrics = load_rubrics(PROJECT_ROOT / "rubrics")
     quant = rubrics.quantification
     found: list[str] = []
@@ -27,6 +29,7 @@ def outputs(texts: list[str]) -> list[str]:
                 text, rubrics, max_chars=len(text) + 1, target=target, framework=framework
             )
             found.append(result.model_dump_json())
+            found.append(contract_json(to_contract(result)))  # the CLI's JSON (coach.report)
         figures = find_figures(
             text,
             0,
