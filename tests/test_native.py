@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -92,10 +93,24 @@ def test_the_variable_turns_the_build_off(tmp_path: Path, value: str, disabled: 
     assert (state != "compiled") is disabled
 
 
+def _shuffled_texts(words: list[str], count: int) -> list[str]:
+    """Notes no one wrote: the corpus's words and odd characters in random order, seeded."""
+    rng = random.Random(8)
+    odd = [*"İıſ\u212a\u2019→()*_#<>[]$%~:;.!?\n", "- ", "1.", "SYSTEM:", "ignore", "score", "é"]
+    texts = []
+    for _ in range(count):
+        picked = [
+            rng.choice(odd if rng.random() < 0.2 else words) for _ in range(rng.randint(1, 200))
+        ]
+        texts.append(rng.choice([" ", "\n", "\n- ", ". "]).join(picked))
+    return [text for text in texts if text.strip()]  # blank notes are refused before coaching
+
+
 def _texts(rubrics: RubricSet) -> list[str]:
     stories = read_labelled(STORY_BANK, rubrics) + read_labelled(DATA / "styles.jsonl", rubrics)
     texts = [build_notes(story, style)[0] for story in stories for style in NotesStyle]
-    return [*texts, SEED.read_text(encoding="utf-8"), *EDGE_TEXTS]
+    texts += [SEED.read_text(encoding="utf-8"), *EDGE_TEXTS]
+    return texts + _shuffled_texts(" ".join(texts).split(), 150)
 
 
 def test_the_compiled_build_gives_the_plain_modules_results(rubrics: RubricSet) -> None:
