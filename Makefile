@@ -20,7 +20,7 @@ bytecode:
 
 # The offline engine's hot modules compiled with mypyc (about a minute; coach/native.py): rebuilt
 # when any coach/ module changes; the app and CLI use it whenever it is current. pytest and bench
-# build it first, so tests run what ships. No C compiler: the plain modules run, ~20% slower.
+# build it first, so tests run what ships. No C compiler: the plain modules run, ~30% slower.
 NATIVE := .native/coach/manifest.json
 $(NATIVE): $(STAMP) $(wildcard coach/*.py) scripts/build_native.py
 	$(BIN)/python scripts/build_native.py
