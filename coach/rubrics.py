@@ -214,6 +214,11 @@ class StructureScoreRubric(_Strict):
     balance: BalanceRubric
     length: LengthRubric
 
+    @cached_property
+    def total_weight(self) -> float:
+        """Sum of the three components' weights (never zero)."""
+        return (self.completeness.weight + self.balance.weight + self.length.weight) or 1.0
+
 
 class PsiRubric(_Strict):
     """How STAR+ sections fold into Problem-Solution-Impact, and its 25/50/25 balance."""

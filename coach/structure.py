@@ -156,11 +156,11 @@ def structure_points(
     section moves (balance and length count the words, which do not change).
     """
     score = rubric.score
-    total = (score.completeness.weight + score.balance.weight + score.length.weight) or 1.0
     if only_completeness:
-        return 100 * score.completeness.weight * _completeness(features, rubric) / total
-    parts = _parts(features, rubric, framework)
-    return 100 * sum(part.weight * part.fraction for part in parts) / total
+        earned = score.completeness.weight * _completeness(features, rubric)
+    else:
+        earned = sum(part.weight * part.fraction for part in _parts(features, rubric, framework))
+    return 100 * earned / score.total_weight
 
 
 def structure_score(
