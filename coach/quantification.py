@@ -21,7 +21,7 @@ from coach.models import (
 from coach.placement import OwnedHits, PlacedUnit
 from coach.rubrics import QuantComponent, QuantificationRubric
 
-_CHECKS: Final[tuple[MetricCheck, ...]] = tuple(MetricCheck)
+CHECKS: Final[tuple[MetricCheck, ...]] = tuple(MetricCheck)  # in the guide's order
 _CHECK_BY_NAME: Final = {check.value: check for check in MetricCheck}
 # "p99 was 850ms" (a percentile) is the baseline of "p99 dropped to 320ms" (a latency): kinds that
 # all measure time compare as one when a baseline is looked for in an earlier sentence.
@@ -137,7 +137,7 @@ def build_metrics(
             evidence: dict[MetricCheck, Excerpt] = {}
             if change is not None and (change.before or change.relative):
                 evidence[MetricCheck.BASELINE] = Excerpt.of(notes, change.start, change.end)
-            for check in _CHECKS:
+            for check in CHECKS:
                 if check not in evidence:
                     found = _first_excerpt(notes, cues, check, s_start, s_end)
                     if found is not None:
@@ -168,7 +168,7 @@ def build_metrics(
                     section=unit.section,
                     is_result=is_result,
                     check_evidence=evidence,
-                    **{check: check in evidence for check in _CHECKS},
+                    **{check: check in evidence for check in CHECKS},
                 )
             )
     return metrics
@@ -287,10 +287,10 @@ def quant_features(
     result_units = [u for u in placed if u.section in rubric.result_sections]
     result_metrics = [m for m in metrics if m.is_result]
     eligible = {
-        check: [m for m in result_metrics if rubric.applies(check, m.kind)] for check in _CHECKS
+        check: [m for m in result_metrics if rubric.applies(check, m.kind)] for check in CHECKS
     }
     everything = (0, len(notes))
-    story_level = {c: _first_excerpt(notes, cues, c, *everything) for c in _CHECKS}
+    story_level = {c: _first_excerpt(notes, cues, c, *everything) for c in CHECKS}
     families: set[str] = set()
     sentences = cues.sentences
     for unit in result_units:
@@ -302,8 +302,8 @@ def quant_features(
         result_units=len(result_units),
         result_units_with_figures=sum(1 for u in result_units if u.measured.figures),
         result_metrics=len(result_metrics),
-        eligible={c: len(eligible[c]) for c in _CHECKS},
-        passing={c: sum(1 for m in eligible[c] if getattr(m, c)) for c in _CHECKS},
+        eligible={c: len(eligible[c]) for c in CHECKS},
+        passing={c: sum(1 for m in eligible[c] if getattr(m, c)) for c in CHECKS},
         story_level=story_level,
         families=frozenset(families),
     )

@@ -18,7 +18,7 @@ from coach.models import (
     Section,
 )
 from coach.placement import PlacedUnit
-from coach.quantification import QuantFeatures, quant_points
+from coach.quantification import CHECKS, QuantFeatures, quant_points
 from coach.rubrics import RubricSet
 from coach.structure import StructureFeatures, structure_points
 
@@ -26,8 +26,7 @@ _QUOTE_CHARS: Final = 90
 _COVERAGE_QUESTIONS: Final = 3
 _CHECKS_PER_QUESTION: Final = 2
 _MIN_GAIN: Final = 0.05  # below this an answer would not move the rounded score
-_CHECKS: Final[tuple[MetricCheck, ...]] = tuple(MetricCheck)
-_CHECK_ORDER: Final = {check: i for i, check in enumerate(MetricCheck)}
+_CHECK_ORDER: Final = {check: i for i, check in enumerate(CHECKS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +175,7 @@ def _metric_asks(
     for metric in results:
         priced = [
             (price.check(running, check), check)
-            for check in _CHECKS
+            for check in CHECKS
             if not getattr(metric, check) and rubric.applies(check, metric.kind)
         ]
         chosen = sorted((p for p in priced if p[0] > 0), key=lambda p: -p[0])
