@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts pytest e2e browser bench bytecode native instructions calibrate clean
+.PHONY: run test lint typecheck contracts pytest e2e browser bench bytecode instructions calibrate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,6 @@ $(STAMP): pyproject.toml constraints.txt
 # is set, every `storycoach` start would compile coach/ again (about 70 ms).
 bytecode:
 	$(BIN)/python -m compileall -q coach
-
-# The offline engine's hot modules compiled with mypyc (about a minute; coach/native.py): rebuilt
-# when any coach/ module changes; the app and CLI use it whenever it is current. pytest and bench
-# build it first, so tests run what ships. No C compiler: the plain modules run, ~30% slower.
-NATIVE := .native/coach/manifest.json
-$(NATIVE): $(STAMP) $(wildcard coach/*.py) scripts/build_native.py
-	$(BIN)/python scripts/build_native.py
-
-native: $(NATIVE)
 
 # Loopback only, headless, no usage statistics: .streamlit/config.toml.
 run: $(STAMP)
@@ -43,7 +34,7 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP) $(NATIVE)
+pytest: $(STAMP)
 	$(BIN)/pytest -q -m "not llamacpp and not browser"
 
 # The real openai client path against a real OpenAI-compatible server on 127.0.0.1. The server
@@ -57,16 +48,16 @@ browser: $(STAMP)
 	scripts/browser-deps
 	$(BIN)/pytest -q -m browser
 
-bench: $(STAMP) bytecode $(NATIVE)
+bench: $(STAMP) bytecode
 	$(BIN)/python -m benchmarks.run
 
 # Instructions per offline run (valgrind's callgrind): a speed figure that does not drift with the
 # machine's load. About 2 minutes.
-instructions: $(STAMP) bytecode $(NATIVE)
+instructions: $(STAMP) bytecode
 	scripts/count-instructions $(BIN)/python
 
 calibrate: $(STAMP)
 	$(BIN)/storycoach calibrate
 
 clean:
-	rm -rf $(VENV) .native build .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -240,7 +240,7 @@ def _without_periods(
         in_window = any(w_start <= f_start and f_end <= w_end for w_start, w_end in windows)
         return in_window or _in_parentheses(notes, f_start, f_end, start, end)
 
-    # By position, not identity: a compiled build (`make native`) boxes tuples anew when read.
+    # By position, not identity: equal tuples need not be the same object.
     periods = [is_period(item) for item in items]
     if all(periods):
         periods = [False] * len(items)  # nothing else is measured: the durations are the outcome
