@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts pytest e2e browser bench bytecode instructions calibrate clean
+.PHONY: run test lint typecheck contracts pytest e2e browser bench bytecode instructions calibrate train eval clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,15 @@ instructions: $(STAMP) bytecode
 
 calibrate: $(STAMP)
 	$(BIN)/storycoach calibrate
+
+# Fit the learned placement and level models to the corpus and write them beside the rubrics
+# (rubrics/placement.v1.json, rubrics/level_model.v1.json): the same corpus gives the same files.
+train: $(STAMP)
+	$(BIN)/storycoach train
+
+# Grouped cross-validation on the corpus: the figures the README reports.
+eval: $(STAMP)
+	$(BIN)/storycoach eval
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -39,6 +39,7 @@ from coach.reading import decode_notes
 from coach.redaction import RedactionList
 from coach.report import markdown_escape
 from coach.rubrics import load_rubrics
+from coach.sequence_model import LOW_CONFIDENCE
 from coach.workspace import Workspace, mask_key
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
@@ -353,6 +354,11 @@ def _story(result: CoachResult) -> None:
                     if quoted
                     else f"your words, characters {element.start}-{element.end} of the notes"
                 )
+                if element.confidence is not None and element.confidence < LOW_CONFIDENCE:
+                    st.caption(
+                        f":warning: The coach is only {element.confidence:.0%} sure this belongs "
+                        f"in {title}; move it in the box below if it does not."
+                    )
             if not elements and section in gaps:
                 st.info(markdown_escape(gaps[section].text))  # a model may write the gap
     st.text_area(
@@ -370,7 +376,15 @@ def _story(result: CoachResult) -> None:
 
 def _level(result: CoachResult) -> None:
     level = result.level
-    st.markdown(f"Reads **{level.estimate.value}** · target **{level.target.value}**")
+    st.markdown(
+        f"Reads **{level.estimate.value}** · target **{level.target.value}**"
+        + (f" · {level.borderline.label}" if level.borderline else "")
+    )
+    if level.probabilities:
+        st.caption(
+            "How sure: "
+            + " · ".join(f"{lv.value} {p:.0%}" for lv, p in level.probabilities.items())
+        )
     st.progress(min(1.0, level.points / 2), text="L5 ← where the story reads → L7")
     for signal in level.signals:
         quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)

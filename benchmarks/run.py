@@ -25,9 +25,9 @@ from unittest import mock
 from benchmarks.fake_model import EchoModel
 from coach.calibration import read_seed
 from coach.config import PROJECT_ROOT, Settings, get_settings
+from coach.corpus import read_corpus_file
 from coach.cues import tokenize
 from coach.engine import build_result, coach_offline, prepare_notes
-from coach.evaluation import NotesStyle, build_notes, read_labelled
 from coach.injection import find_injections
 from coach.models import Engine, Framework, Level
 from coach.pipeline import RunOptions, run_coach
@@ -43,9 +43,9 @@ BATCH = 1000
 
 
 def _stories() -> list[str]:
-    rubrics = load_rubrics(get_settings().rubrics_dir)
-    labelled = read_labelled(get_settings().eval_path, rubrics)
-    return [build_notes(story, NotesStyle.BULLETS)[0] for story in labelled]
+    # The shared story bank's bullets: real notes, the same text every run.
+    bank = get_settings().corpus_dir / "stories" / "shared" / "omars.jsonl"
+    return [story.notes for story in read_corpus_file(bank)]
 
 
 def _story_of(words: int, stories: list[str]) -> str:

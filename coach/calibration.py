@@ -1,4 +1,4 @@
-"""The calibration report: the seed's four case studies and the labelled story bank."""
+"""The calibration report: the seed's four case studies, each coached at its labelled level."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from pathlib import Path
 
 from coach.engine import coach_offline
 from coach.errors import InputError
-from coach.evaluation import LabelledStory, NotesStyle, SectionTally, build_notes, score_sections
 from coach.models import Level
-from coach.restructurer import restructure
 from coach.rubrics import RubricSet
 
 _CASE_STUDY = re.compile(r"^(?P<level>L[67]) Case Study \d+: (?P<title>.+?)¶?$", re.MULTILINE)
@@ -73,27 +71,3 @@ def grade_case_studies(cases: list[CaseStudy], rubrics: RubricSet) -> list[CaseR
             )
         )
     return results
-
-
-def section_accuracy(
-    stories: list[LabelledStory], rubrics: RubricSet, style: NotesStyle
-) -> SectionTally:
-    """Place the stories' sentences offline and count the ones in their labelled section."""
-    return score_sections(
-        stories,
-        style,
-        lambda notes: restructure(notes, rubrics).units,
-    )
-
-
-def level_accuracy(stories: list[LabelledStory], rubrics: RubricSet) -> tuple[int, int]:
-    """(correct, labelled) level readings over stories that carry a level label."""
-    correct = total = 0
-    for story in stories:
-        if story.level is None:
-            continue
-        notes, _ = build_notes(story, NotesStyle.BULLETS)
-        coached = coach_offline(notes, rubrics, target=story.level, max_chars=max(1, len(notes)))
-        correct += coached.level.estimate is story.level
-        total += 1
-    return correct, total

@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from coach.calibration import grade_case_studies, level_accuracy, read_seed, section_accuracy
+from coach.calibration import grade_case_studies, read_seed
 from coach.config import Settings, get_settings
+from coach.corpus import CorpusStory, read_adversarial, read_corpus
 from coach.drafts import save_draft
 from coach.errors import CoachError, InputError
-from coach.evaluation import NotesStyle, SectionTally, read_labelled
 from coach.models import CoachResult, Engine, Framework, Level
 from coach.pipeline import RunOptions, chosen_engine, lazy_chat_model, run_coach
 from coach.reading import decode_notes, read_notes_file
@@ -47,17 +47,31 @@ def _parser() -> argparse.ArgumentParser:
         "--batch", metavar="FILE.jsonl", help='one {"id", "notes"} object a line; one result a line'
     )
 
-    evaluate = commands.add_parser("eval", help="measure section placement on labelled stories")
-    evaluate.add_argument("file", help="JSONL of stories with labelled `sections`")
+    evaluate = commands.add_parser(
+        "eval", help="grouped cross-validation on the labelled corpus (corpus/README.md)"
+    )
     evaluate.add_argument(
-        "--style", choices=[s.value for s in NotesStyle] + ["all"], default="all",
-        help="how labelled stories become notes (default: all three)",
-    )  # fmt: skip
+        "paths", nargs="*", type=Path, help="corpus files or folders (default: the corpus)"
+    )
+    evaluate.add_argument("--folds", type=int, default=5, help="folds of groups (default: 5)")
     evaluate.add_argument("--format", choices=["md", "json"], default="md")
+    evaluate.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE.json",
+        help="also write the headline figures here (corpus/figures.json is what the tests hold)",
+    )
+
+    train = commands.add_parser("train", help="fit the placement model to the corpus (make train)")
+    train.add_argument(
+        "paths", nargs="*", type=Path, help="corpus files or folders (default: the corpus)"
+    )
+    train.add_argument(
+        "--out", type=Path, help="folder for placement.v<N>.json (default: the rubrics folder)"
+    )
 
     calibrate = commands.add_parser("calibrate", help="the calibration report on the shared data")
     calibrate.add_argument("--seed", type=Path, help="the seed document (default: from settings)")
-    calibrate.add_argument("--eval", type=Path, help="labelled stories (default: from settings)")
     calibrate.add_argument("--format", choices=["md", "json"], default="md")
     return parser
 
@@ -71,7 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "coach":
             return _coach(args, settings, rubrics)
         if args.command == "eval":
-            return _evaluate(args, rubrics)
+            return _evaluate(args, settings, rubrics)
+        if args.command == "train":
+            return _train(args, settings, rubrics)
         return _calibrate(args, settings, rubrics)
     except CoachError as exc:
         print(f"storycoach: {exc}", file=sys.stderr)
@@ -171,60 +187,65 @@ def _batch(path: Path, coach: Callable[[str], CoachResult], out: TextIO) -> int:
     return 1 if failures else 0
 
 
-def _tally_json(tally: SectionTally) -> dict[str, Any]:
-    return {
-        "accuracy": round(tally.accuracy, 4),
-        "correct": tally.correct,
-        "sentences": tally.total,
-        "per_section": {
-            section.value: {"correct": hit, "sentences": total}
-            for section, (hit, total) in tally.per_section.items()
-        },
-        "confusions": [
-            {"labelled": gold.value, "placed": placed.value if placed else None, "count": n}
-            for (gold, placed), n in tally.confusions.most_common()
-        ],
-    }
+def _corpus(args: argparse.Namespace, settings: Settings) -> list[CorpusStory]:
+    stories = read_corpus(args.paths or [settings.corpus_dir / "stories"])
+    if not stories:
+        raise InputError("The corpus holds no stories.")
+    return stories
 
 
-def _evaluate(args: argparse.Namespace, rubrics: RubricSet) -> int:
-    stories = read_labelled(Path(args.file), rubrics)
-    styles = list(NotesStyle) if args.style == "all" else [NotesStyle(args.style)]
-    tallies = {style: section_accuracy(stories, rubrics, style) for style in styles}
-    correct, labelled = level_accuracy(stories, rubrics)
+def _evaluate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
+    # CRFsuite and scikit-learn load only for the commands that fit models.
+    from coach import cross_validation, eval_report
+
+    stories = _corpus(args, settings)
+    adversarial = settings.corpus_dir / "adversarial.jsonl"
+    rates = (
+        cross_validation.injection_rates(read_adversarial(adversarial), rubrics)
+        if not args.paths and adversarial.exists()
+        else None
+    )
+    progress = None if args.format == "json" else (lambda m: print(m, file=sys.stderr))
+    cv = cross_validation.cross_validate(
+        stories, rubrics, folds=max(2, args.folds), progress=progress
+    )
     if args.format == "json":
-        report = {
-            "stories": len(stories),
-            "sections": {style.value: _tally_json(t) for style, t in tallies.items()},
-            "level": {
-                "correct": correct,
-                "labelled": labelled,
-                "accuracy": round(correct / labelled, 4) if labelled else None,
-            },
-        }
-        print(json.dumps(report))
-        return 0
-    print(f"{len(stories)} labelled stories from {args.file}")
-    print()
-    print("Section placement (share of sentences placed in their labelled section):")
-    for style, tally in tallies.items():
-        per = ", ".join(f"{s.value} {hit}/{total}" for s, (hit, total) in tally.per_section.items())
-        print(f"  {style.value:9} {tally.accuracy:6.1%}  ({tally.correct}/{tally.total}; {per})")
-    if labelled:
-        print(
-            f"Level: {correct}/{labelled} read at their labelled level ({correct / labelled:.0%})."
-        )
+        print(json.dumps(eval_report.to_json(cv, rates)))
     else:
-        print("Level: no story in the file carries a level label.")
+        print(eval_report.to_markdown(cv, rates))
+    if args.record:
+        headline = {"folds": cv.folds, "stories": cv.stories, **eval_report.headline(cv, rates)}
+        args.record.write_text(json.dumps(headline, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def _train(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
+    from coach import training
+
+    stories = _corpus(args, settings)
+    digest = training.corpus_digest(stories)
+    out = args.out or settings.rubrics_dir
+    sequences = [seq for story in stories for seq in training.training_sequences(story, rubrics)]
+    placement = training.train_placement(sequences, digest, len(stories))
+    print(
+        f"Placement model: {placement.trained.stories} stories, {placement.trained.units} units, "
+        f"{len(placement.weights)} features -> {training.write_model(placement, out)}"
+    )
+    by_rule = rubrics.model_copy(update={"placement": placement, "level_model": None})
+    examples = [training.level_example(story, by_rule) for story in stories]
+    reader = training.train_level(examples, digest)
+    if reader is None:
+        raise InputError("The corpus labels fewer than two levels: no level model was fitted.")
+    print(
+        f"Level model: {reader.trained.stories} stories, {len(reader.features)} features "
+        f"-> {training.write_model(reader, out)}"
+    )
     return 0
 
 
 def _calibrate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
     seed_path = args.seed or settings.seed_path
-    eval_path = args.eval or settings.eval_path
     cases = grade_case_studies(read_seed(seed_path), rubrics)
-    stories = read_labelled(eval_path, rubrics)
-    tally = section_accuracy(stories, rubrics, NotesStyle.BULLETS)
     if args.format == "json":
         print(
             json.dumps(
@@ -239,8 +260,7 @@ def _calibrate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet)
                             "overall": c.overall,
                         }
                         for c in cases
-                    ],
-                    "sections": _tally_json(tally),
+                    ]
                 }
             )
         )
@@ -252,10 +272,7 @@ def _calibrate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet)
             f"  {c.expected.value} -> reads {c.estimate.value} [{mark}]  quantification "
             f"{c.quantification:3d}  structure {c.structure:3d}  overall {c.overall:3d}  {c.title}"
         )
-    print(
-        f"Story bank ({eval_path.name}): {tally.accuracy:.1%} of {tally.total} sentences "
-        "placed in their labelled section"
-    )
+    print("Placement, level and figures on writing the models were not fitted to: storycoach eval")
     return 0
 
 

@@ -44,9 +44,9 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT.parent / "shared" / "seed" / "000_9657d72ec2f14d4c.txt",
         description="The seed document whose case studies calibrate the coach.",
     )
-    eval_path: Path = Field(
-        default=PROJECT_ROOT.parent / "shared" / "eval" / "omars_story_bank.jsonl",
-        description="Labelled stories the restructurer is measured on.",
+    corpus_dir: Path = Field(
+        default=PROJECT_ROOT / "corpus",
+        description="The labelled corpus (corpus/README.md): what eval and train read.",
     )
 
     # --- the model (any OpenAI-compatible server) -----------------------------------------------

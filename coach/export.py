@@ -25,7 +25,7 @@ from coach.rubrics import StarPlusRubric
 from coach.segmenter import count_words
 
 UNTITLED = "Untitled story"
-# The shipped rubric's pace and longest ideal answer (rubrics/star_plus.v2.yaml, score.length), for
+# The shipped rubric's pace and longest ideal answer (rubrics/star_plus.v3.yaml, score.length), for
 # callers without a rubric; callers with one use `spoken_version_for`.
 DEFAULT_WORDS_PER_MINUTE = 150
 DEFAULT_MAX_SECONDS = 180

@@ -112,7 +112,8 @@ _FORWARD_GAP: Final = re.compile(r"^\s*(?:to|->|→|⟶|=>|➝|➔|-->)\s*$", re
 _REVERSE_GAP: Final = re.compile(
     r"^\s*[,(]?\s*\(?\s*(?:(?:down|up|improved|reduced|decreased|increased|dropped|rose|fell|grew"
     r"|cut|lowered|raised|better|worse)\s+)?(?:from|compared (?:to|with)|vs\.?|versus|previously"
-    r"|was|from a baseline of|baseline(?: of)?|against)\s*:?\s*$",
+    r"|was|from a baseline of|baseline(?: of)?|against|instead of|rather than|in place of)"
+    r"\s*:?\s*$",
     re.IGNORECASE,
 )
 _RELATIVE_LEAD: Final = CaselessPattern(
@@ -137,6 +138,51 @@ _TO_LEAD: Final = CaselessPattern(
     r"(?:\s+[\w'-]+){0,4}?\s+(?:down\s+|up\s+)?to\s+$",
 )
 _FROM_BEFORE: Final = CaselessPattern(r"\bfrom\s+$")
+
+# A rate told as "N in M" ("1 in 5 nights", "one in ten deploys"): one figure, not two numbers.
+_IN_RATE: Final = re.compile(
+    rf"\s+(?:in|out of)\s+(?P<of>{_NUMERIC}|\b{_NUMBER_WORD}\b)(?:\s+(?P<noun>[A-Za-z][\w'-]*))?",
+    re.IGNORECASE,
+)
+# Fractions: "about a third", "two thirds of", "half the alerts", "cut in half".
+_FRACTION: Final = re.compile(
+    rf"(?:(?:{_APPROX})\s*)?"
+    r"\b(?:(?P<count>a|an|one|two|three|four)[\s-]+(?P<part>half|halves|thirds?|quarters?|fifths?"
+    r"|tenths?)(?=\s+of\b)|(?P<half>half)(?=\s+(?:the|of|our|its|their|a|an)\b|\s*[.,;)]|$))",
+    re.IGNORECASE,
+)
+_FRACTION_OF: Final = re.compile(
+    r"quarters?\s+of\s+(?:the|our|all|its|their|a|an|my|those|these)\b", re.IGNORECASE
+)
+_FRACTION_VALUES: Final = {
+    "half": 0.5, "halves": 0.5, "third": 1 / 3, "thirds": 1 / 3, "quarter": 0.25,
+    "quarters": 0.25, "fifth": 0.2, "fifths": 0.2, "tenth": 0.1, "tenths": 0.1,
+}  # fmt: skip
+# "a day earlier", "within a week", "in under an hour": one unit of time as an amount.
+_ONE_UNIT: Final = re.compile(
+    r"\b(?:(?P<lead>within|in|under|over|about|than|for|took|takes|only|just|in under|in about)"
+    r"\s+)?(?P<amount>an?)\s+(?P<unit>minute|hour|day|week|month|quarter|year)"
+    r"(?P<tail>\s+(?:earlier|later|sooner|faster|ahead|early|late|less|more|longer|shorter))?\b",
+    re.IGNORECASE,
+)
+# A cadence that changed ("from daily to hourly", "weekly -> daily"): both ends are figures.
+_CADENCES: Final = {
+    "hourly": 24.0, "nightly": 1.0, "daily": 1.0, "weekly": 1 / 7, "biweekly": 1 / 14,
+    "fortnightly": 1 / 14, "monthly": 1 / 30, "quarterly": 1 / 91, "yearly": 1 / 365,
+    "annually": 1 / 365, "continuously": 1440.0, "never": 0.0,
+}  # fmt: skip
+_CADENCE_CHANGE: Final = re.compile(
+    r"\b(?P<before>"
+    + "|".join(_CADENCES)
+    + r")\s*(?:to|->|→|=>)\s*(?P<after>"
+    + "|".join(_CADENCES)
+    + r"|on every \w+|per \w+)\b",
+    re.IGNORECASE,
+)
+# A figure's change "to zero" / "-> none" ends on a word the number finder leaves alone.
+_TO_NOTHING: Final = re.compile(
+    r"\s*(?:to|->|→|=>)\s*(?P<word>zero|none|nothing|nil|0)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +323,14 @@ def find_figures(
         lead = _APPROX_BEFORE.search(notes, max(start, pos - 24), pos)
         approx_start = lead.start() if lead else None
         figure = _figure(notes, match, approx_start, start, end, count_nouns, not_figure_after)
+        if figure is None and not match["unit"] and not match["cur"]:
+            figure = _in_rate(notes, match, approx_start, end)
+        elif figure is not None and figure.kind is MetricKind.NUMBER:
+            figure = _in_rate(notes, match, approx_start, end) or figure
         if figure is not None:
             figures.append(figure)
             consumed = figure.end
+    figures = _worded_figures(notes, start, end, figures)
     if found.ratio_words:
         figures.extend(
             Figure(text=m.group(), start=m.start(), end=m.end(), kind=MetricKind.RATIO,
@@ -288,6 +339,95 @@ def find_figures(
         )  # fmt: skip
         figures.sort(key=lambda f: f.start)
     return _attach_percentiles(notes, figures, start, end)
+
+
+def _in_rate(notes: str, match: re.Match[str], approx_start: int | None, end: int) -> Figure | None:
+    """ "1 in 5 nights": the number, "in" and the base it is counted in, as one rate."""
+    tail = _IN_RATE.match(notes, match.end(), end)
+    if tail is None:
+        return None
+    share = _number_value(match["word"]) if match["word"] else float(match["num"].replace(",", ""))
+    base_text = tail["of"].replace(",", "")
+    base = _number_value(base_text) if not base_text[:1].isdigit() else float(base_text)
+    if (not share and share != 0) or not base:
+        return None
+    noun_end = (
+        tail.end("noun")
+        if tail["noun"] and tail["noun"].lower() not in _STOP_NOUNS
+        else (tail.end("of"))
+    )
+    begin = approx_start if approx_start is not None else match.start()
+    return Figure(
+        text=notes[begin:noun_end],
+        start=begin,
+        end=noun_end,
+        kind=MetricKind.RATE,
+        value=(share or 0.0) / base,
+        noun=tail["noun"].lower() if tail["noun"] else None,
+        approximate=approx_start is not None,
+    )
+
+
+_STOP_NOUNS: Final = frozenset({"the", "a", "an", "and", "or", "of", "to", "for", "at", "on", "in"})
+
+
+def _worded_figures(notes: str, start: int, end: int, figures: list[Figure]) -> list[Figure]:
+    """Figures told in words the number finder does not read: fractions, one unit of time,
+    cadences that changed, and a change that ends at zero."""
+    taken = [(f.start, f.end) for f in figures]
+
+    def free(begin: int, finish: int) -> bool:
+        return all(finish <= s or begin >= e for s, e in taken)
+
+    extra: list[Figure] = []
+    lowered = notes[start:end].lower()
+    if (
+        "half" in lowered
+        or "third" in lowered
+        or "quarter" in lowered
+        or "fifth" in lowered
+        or ("tenth" in lowered)
+    ):
+        for m in _FRACTION.finditer(notes, start, end):
+            part = (m["part"] or m["half"]).lower()
+            count = _number_value(m["count"]) if m["count"] else 1.0
+            value = 100 * (count or 1.0) * _FRACTION_VALUES[part]
+            if free(m.start(), m.end()):
+                extra.append(
+                    Figure(text=m.group(), start=m.start(), end=m.end(), kind=MetricKind.PERCENT,
+                           value=round(value, 2), unit="%", approximate=m.start() < m.start(
+                               "count" if m["count"] else "half"))
+                )  # fmt: skip
+    if " a " in lowered or " an " in lowered or lowered.startswith(("a ", "an ")):
+        for m in _ONE_UNIT.finditer(notes, start, end):
+            if not (m["lead"] or m["tail"]):
+                continue  # "a day in the life" is no amount of time
+            begin, finish = m.start("amount"), m.end("unit")
+            if free(begin, finish):
+                extra.append(
+                    Figure(text=notes[begin:finish], start=begin, end=finish,
+                           kind=MetricKind.DURATION, value=1.0, unit=m["unit"].lower())
+                )  # fmt: skip
+    for m in _CADENCE_CHANGE.finditer(notes, start, end):
+        for name in ("before", "after"):
+            begin, finish = m.start(name), m.end(name)
+            if free(begin, finish):
+                word = m[name].lower()
+                extra.append(
+                    Figure(text=notes[begin:finish], start=begin, end=finish, kind=MetricKind.RATE,
+                           value=_CADENCES.get(word), unit="per day")
+                )  # fmt: skip
+    for figure in figures:
+        ending = _TO_NOTHING.match(notes, figure.end, end)
+        if ending and free(ending.start("word"), ending.end("word")):
+            m = ending
+            extra.append(
+                Figure(text=m["word"], start=m.start("word"), end=m.end("word"),
+                       kind=figure.kind, value=0.0, unit=figure.unit, noun=figure.noun)
+            )  # fmt: skip
+    if not extra:
+        return figures
+    return sorted([*figures, *extra], key=lambda f: f.start)
 
 
 def _head(word: str) -> str:
@@ -330,6 +470,8 @@ def _figure(
         word = _WORD_CANDIDATE.match(notes, after_end + 1, end)
         if word and not {word.group().lower(), word.group().lower() + "s"} & count_nouns:
             return None
+    if match["unit"] and _FRACTION_OF.match(notes, match.start("unit"), end):
+        return None  # "three quarters of the teams" is a fraction (`_worded_figures`)
     if notes[after_end : after_end + 1] == ":" and notes[after_end + 1 : after_end + 2].isdigit():
         return None  # a time of day ("10:30")
     glued_after = after_end < end and (notes[after_end].isalnum() or notes[after_end] == "_")
@@ -372,7 +514,7 @@ def _figure(
                 kind = MetricKind.RATE
             elif kind is MetricKind.NUMBER:
                 kind = MetricKind.COUNT
-        elif match["word"]:
+        elif match["word"] and not rate:
             return None  # a number word with no unit or noun is ordinary prose ("one of")
         elif kind is MetricKind.NUMBER and _SCORE_NAME.search(
             notes, max(floor, fig_start - 12), fig_start
@@ -403,8 +545,11 @@ def _count_noun(
         if word is None:
             return None
         pos = word.end()
-        if word.group(1).lower() in count_nouns:
-            return word.group(1).lower(), pos
+        lowered = word.group(1).lower()
+        if lowered in count_nouns:
+            return lowered, pos
+        if lowered in _STOP_NOUNS:
+            return None  # "one of the teams", "1 in 5 nights": the noun belongs to another phrase
     return None
 
 

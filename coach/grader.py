@@ -50,6 +50,7 @@ class Grade:
     questions: list[Question]
     flags: list[Flag]
     words: int
+    level_features: dict[str, float]  # what a learned level reading weighs: training reads it
 
 
 def overall_score(parts: dict[str, Score], rubric: OverallRubric) -> Score:
@@ -86,8 +87,16 @@ def grade(
     metrics = build_metrics(notes, placed, cues, rubrics.quantification)
     quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)
     structure = structure_features(placed, tokens)
-    reading, level_weights, role_flag = read_level(
-        notes, placed, level_hits(inside), metrics, rubrics.level, target, tokens
+    reading, level_weights, role_flag, level_features = read_level(
+        notes,
+        placed,
+        level_hits(inside),
+        metrics,
+        rubrics.level,
+        target,
+        tokens,
+        rubrics.reach,
+        rubrics.level_model,
     )
     first_of_section: dict[Section, Excerpt] = {}
     for unit in placed:
@@ -121,4 +130,5 @@ def grade(
         questions=ask(notes, placed, metrics, state, rubrics),
         flags=flags,
         words=structure.total_words,
+        level_features=level_features,
     )

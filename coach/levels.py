@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
 from coach.cues import Hit, Tokens
+from coach.level_model import LevelModel
 from coach.models import (
     LEVEL_ORDER,
+    Borderline,
     Excerpt,
     Flag,
     Level,
     LevelReading,
     LevelSignal,
     Metric,
+    MetricKind,
     Score,
     ScoreComponent,
 )
 from coach.placement import OwnedHits, PlacedUnit
-from coach.rubrics import DimensionRubric, LevelRubric, ScoringKey
+from coach.rubrics import DimensionRubric, LevelRubric, ReachRubric, ScoringKey
 
 _MAX_EVIDENCE: Final = 4
 _RESULT_METRICS_COUNTED: Final = 2
@@ -56,6 +60,16 @@ class DimensionWeights(NamedTuple):
 
 
 LevelHits = dict[tuple[str, str], list[Hit[ScoringKey]]]
+
+
+class LevelRead(NamedTuple):
+    """A level reading with what it was read from: the dimensions' cue weights, the
+    personal-role flag, and the features a learned reading weighs (what training fits to)."""
+
+    reading: LevelReading
+    weights: dict[str, DimensionWeights]
+    role_flag: Flag | None
+    features: dict[str, float]
 
 
 def level_hits(inside: OwnedHits) -> LevelHits:
@@ -135,10 +149,14 @@ def read_level(
     rubric: LevelRubric,
     target: Level,
     tokens: Tokens,
-) -> tuple[LevelReading, dict[str, DimensionWeights], Flag | None]:
+    reach: ReachRubric,
+    model: LevelModel | None,
+) -> LevelRead:
     """The level the story reads at, each dimension's signal, and what would reach the target.
 
-    A story that says "we" where it should say "I" reads one level lower: interviewers cannot
+    With a learned `model`, the level is the most probable one given the dimensions' readings
+    and the story's reach; without one, the highest level enough dimensions read at. Either way
+    a story that says "we" where it should say "I" reads one level lower: interviewers cannot
     credit what the candidate did not claim (the rubric's personal-role rule).
     """
     weights = {
@@ -149,8 +167,16 @@ def read_level(
     points = mean_points(signals, rubric)
     estimate = estimate_level(signals, rubric)
     role_flag = personal_role_flag(notes, placed, tokens, rubric)
+    probabilities: dict[Level, float] | None = None
+    features = level_features(weights, signals, estimate, placed, tokens, reach)
+    if model is not None:
+        learned = model.probabilities(features)
+        estimate = max(LEVEL_ORDER, key=lambda level: (learned.get(level, 0.0), -level.rank))
+        probabilities = learned
     if role_flag is not None and estimate is not Level.L5:
         estimate = LEVEL_ORDER[estimate.rank - 1]
+        if probabilities:
+            probabilities = _one_level_lower(probabilities)
     to_target = [
         f"{s.dimension.replace('_', ' ').capitalize()} reads {s.level.value}"
         + (f" (\u201c{s.evidence[0].text}\u201d)" if s.evidence else "")
@@ -166,8 +192,70 @@ def read_level(
         points=round(points, 3),
         signals=signals,
         to_target=to_target,
+        probabilities=(
+            {level: round(p, 3) for level, p in probabilities.items()} if probabilities else None
+        ),
+        borderline=_borderline(estimate, probabilities, model),
     )
-    return reading, weights, role_flag
+    return LevelRead(reading, weights, role_flag, features)
+
+
+def _one_level_lower(probabilities: dict[Level, float]) -> dict[Level, float]:
+    """The distribution of a work level read one level lower (L5 absorbs L5 and L6)."""
+    lower = dict.fromkeys(probabilities, 0.0)
+    for level, p in probabilities.items():
+        lower[LEVEL_ORDER[max(0, level.rank - 1)]] += p
+    return lower
+
+
+def _borderline(
+    estimate: Level, probabilities: dict[Level, float] | None, model: LevelModel | None
+) -> Borderline | None:
+    """The neighbouring level, when the reading is close to it."""
+    if probabilities is None or model is None:
+        return None
+    neighbours = [level for level in LEVEL_ORDER if abs(level.rank - estimate.rank) == 1]
+    runner = max(neighbours, key=lambda level: probabilities.get(level, 0.0))
+    if probabilities[estimate] - probabilities.get(runner, 0.0) > model.borderline_margin:
+        return None
+    low, high = sorted((estimate, runner), key=lambda level: level.rank)
+    return Borderline(levels=(low, high), label=f"borderline {low.value}/{high.value}")
+
+
+def level_features(
+    weights: dict[str, DimensionWeights],
+    signals: Sequence[LevelSignal],
+    rule_estimate: Level,
+    placed: Sequence[PlacedUnit],
+    tokens: Tokens,
+    reach: ReachRubric,
+) -> dict[str, float]:
+    """What the learned level reading weighs: each dimension's cues and rule reading, the rule's
+    estimate, the story's length, and reach read as quantities from its counted figures."""
+    features: dict[str, float] = {}
+    for signal in signals:
+        found = weights[signal.dimension]
+        features[f"{signal.dimension}.l6"] = found.l6
+        features[f"{signal.dimension}.l7"] = found.l7
+        features[f"{signal.dimension}.anti"] = found.anti
+        features[f"{signal.dimension}.reads"] = float(signal.level.rank)
+    features["rule_estimate"] = float(rule_estimate.rank)
+    features["words"] = math.log1p(len(tokens.words))
+    groups = customers = months = 0.0
+    for unit in placed:
+        for figure in unit.measured.figures:
+            value = figure.value or 0.0
+            noun = (figure.noun or "").split()[-1:] or [""]
+            if figure.kind is MetricKind.COUNT and noun[0] in reach.group_noun_set:
+                groups = max(groups, value)
+            elif figure.kind is MetricKind.COUNT and noun[0] in reach.customer_noun_set:
+                customers = max(customers, value)
+            elif figure.kind is MetricKind.DURATION and figure.unit in reach.months_per_unit:
+                months = max(months, value * reach.months_per_unit[figure.unit])
+    features["reach.groups"] = math.log1p(groups)
+    features["reach.customers"] = math.log10(1 + customers)
+    features["reach.months"] = math.log1p(months)
+    return features
 
 
 def estimate_level(signals: Sequence[LevelSignal], rubric: LevelRubric) -> Level:

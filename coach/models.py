@@ -115,6 +115,12 @@ class StoryElement(_Frozen):
     sources: list[Excerpt] = Field(
         default_factory=list, description="The words of the notes a rewritten element rests on."
     )
+    confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="The learned placement's probability that this section is right.",
+    )
 
 
 class Placeholder(_Frozen):
@@ -282,6 +288,13 @@ class LevelSignal(_Frozen):
     rubric: str
 
 
+class Borderline(_Frozen):
+    """Two neighbouring levels the reading falls between."""
+
+    levels: tuple[Level, Level]
+    label: str = Field(description='How to say it, e.g. "borderline L6/L7".')
+
+
 class LevelReading(_Frozen):
     """The level the story shows, against the level it targets."""
 
@@ -290,6 +303,12 @@ class LevelReading(_Frozen):
     points: float = Field(description="Mean dimension points: 0 reads L5, 1 L6, 2 L7.")
     signals: list[LevelSignal]
     to_target: list[str] = Field(description="What would move the story to the target level.")
+    probabilities: dict[Level, float] | None = Field(
+        default=None, description="The learned reading's probability of each level."
+    )
+    borderline: Borderline | None = Field(
+        default=None, description="Set when the reading is close to a neighbouring level."
+    )
 
 
 class Flag(_Frozen):

@@ -28,6 +28,7 @@ class PlacedUnit(NamedTuple):
     section: Section
     heading: str | None
     measured: Measured
+    confidence: float | None = None  # the learned placement's probability of `section`
 
 
 def measure(

@@ -56,6 +56,7 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
                 "heading": e.heading,
                 "verbatim": e.verbatim,
                 "sources": [_span(s) for s in e.sources],
+                "confidence": e.confidence,
             }
             for e in result.story.elements(section)
         ]
@@ -123,6 +124,19 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
                 for s in result.level.signals
             ],
             "to_target": result.level.to_target,
+            "probabilities": (
+                {level.value: p for level, p in result.level.probabilities.items()}
+                if result.level.probabilities
+                else None
+            ),
+            "borderline": (
+                {
+                    "levels": [level.value for level in result.level.borderline.levels],
+                    "label": result.level.borderline.label,
+                }
+                if result.level.borderline
+                else None
+            ),
         },
         "questions": [
             {

@@ -25,6 +25,7 @@ from coach.models import (
 from coach.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measure_all
 from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, more_words_than, split_lines, split_units
+from coach.unit_features import LineHeadings, unit_features
 
 _SECTIONS: Final[tuple[Section, ...]] = tuple(Section)
 _BARE_HEADING_WORDS: Final = 5
@@ -48,6 +49,7 @@ class _Headings:
     excluded_lines: frozenset[int]
     header: HeaderFacts
     title: Excerpt | None
+    lines: LineHeadings  # standalone headings and inline labels apart, for the learned model
 
 
 def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _Headings:
@@ -58,6 +60,9 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
     title: Excerpt | None = None
     seen_content = False
     current: tuple[Section | None, str | None] = (None, None)
+    under: dict[int, Section] = {}
+    inline: dict[int, Section] = {}
+    inline_text: dict[int, str] = {}
     for line in lines:
         content = notes[line.start : line.end]
         label_key = normalise_heading(line.label) if line.label else None
@@ -71,6 +76,15 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
                 text=content, start=line.start, end=line.end
             )
             excluded.add(line.number)
+        elif label_key in rubric.heading_index and content:
+            # An inline label ("Context: ...") speaks for its own line only.
+            assert line.label is not None
+            inline[line.number] = rubric.heading_index[label_key]
+            by_line[line.number] = (rubric.heading_index[label_key], line.label)
+            seen_content = True
+            if current[0] is not None:
+                under[line.number] = current[0]
+            continue
         elif label_key in rubric.heading_index:
             assert line.label is not None
             current = (rubric.heading_index[label_key], line.label)
@@ -89,8 +103,18 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
             excluded.add(line.number)
         elif content:
             seen_content = True
+            if label_key:
+                inline_text[line.number] = label_key
         by_line[line.number] = current
-    return _Headings(by_line, frozenset(excluded), HeaderFacts(**facts), title)
+        if current[0] is not None:
+            under[line.number] = current[0]
+    return _Headings(
+        by_line,
+        frozenset(excluded),
+        HeaderFacts(**facts),
+        title,
+        LineHeadings(under, inline, inline_text),
+    )
 
 
 def _emissions(
@@ -178,13 +202,52 @@ def _best_path(emissions: list[list[float]], rubric: StarPlusRubric) -> list[int
     return path
 
 
-def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> Restructured:
-    """Place every sentence of the notes in a STAR+ section, with its span and its figures.
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What placement reads of the notes: units, words, cue hits, figures and headings."""
 
-    `lines` are `split_lines(notes)` if the caller already has them. The cue hits of every scoring
-    rubric come back too, found in the same walk, for the grader.
-    """
-    star, quant = rubrics.star_plus, rubrics.quantification
+    lines: list[Line]
+    headings: _Headings
+    units: list[Unit]
+    tokens: Tokens
+    hits: list[Hit[ScoringKey]]
+    inside: OwnedHits
+    measured: list[Measured]
+
+    def handset_sections(self, star: StarPlusRubric) -> list[Section]:
+        """The sections the hand-set weights and their Viterbi pass choose."""
+        if not self.units:
+            return []
+        emissions = _emissions(self.units, self.inside, self.headings, self.measured, star)
+        return [_SECTIONS[state] for state in _best_path(emissions, star)]
+
+    def labelled(self) -> dict[int, Section]:
+        """Units on a line that opens with a section's label ("Result: ..."): the user has
+        said where that line belongs, so it goes there."""
+        inline = self.headings.lines.inline
+        return {
+            row: inline[unit.line] for row, unit in enumerate(self.units) if unit.line in inline
+        }
+
+    def features(self, notes: str, star: StarPlusRubric) -> list[list[str]]:
+        """The learned model's features of each unit, the hand-set placement's choice among them."""
+        rows = unit_features(
+            notes,
+            self.lines,
+            self.units,
+            self.tokens,
+            self.inside,
+            self.measured,
+            self.headings.lines,
+        )
+        for row, section in zip(rows, self.handset_sections(star), strict=True):
+            row.append(f"handset={section}")
+        return rows
+
+
+def analyse(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> Analysis:
+    """Split the notes into units and find what every placement reads of them."""
+    star = rubrics.star_plus
     if lines is None:
         lines = split_lines(notes)
     headings = _read_headings(notes, lines, star)
@@ -200,25 +263,47 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
     hits = rubrics.scoring_cues.find(tokens)
     spans = [(unit.start, unit.end) for unit in units]
     inside = hits_inside(hits, spans)
-    measured = measure_all(notes, spans, quant, tokens)
-    path = _best_path(_emissions(units, inside, headings, measured, star), star) if units else []
+    measured = measure_all(notes, spans, rubrics.quantification, tokens)
+    return Analysis(lines, headings, units, tokens, hits, inside, measured)
+
+
+def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> Restructured:
+    """Place every sentence of the notes in a STAR+ section, with its span and its figures.
+
+    `lines` are `split_lines(notes)` if the caller already has them. The learned model places
+    the units when the rubrics carry one, the hand-set weights otherwise. The cue hits of every
+    scoring rubric come back too, found in the same walk, for the grader.
+    """
+    star = rubrics.star_plus
+    found = analyse(notes, rubrics, lines)
+    units, headings, measured = found.units, found.headings, found.measured
+    confidences: list[float | None]
+    if rubrics.placement is not None:
+        sections, learned = rubrics.placement.label(found.features(notes, star), found.labelled())
+        confidences = list(learned)
+    else:
+        sections = found.handset_sections(star)
+        confidences = [None] * len(units)
     placed = [
         PlacedUnit(
             start=unit.start,
             end=unit.end,
             sentence=unit.sentence,
-            section=_SECTIONS[state],
+            section=section,
             heading=headings.by_line.get(unit.line, (None, None))[1],
-            measured=found,
+            measured=figures,
+            confidence=confidence,
         )
-        for unit, state, found in zip(units, path, measured, strict=True)
+        for unit, section, figures, confidence in zip(
+            units, sections, measured, confidences, strict=True
+        )
     ]
     return Restructured(
         story=_story(notes, placed, headings, star),
         units=placed,
-        tokens=tokens,
-        hits=hits,
-        inside=inside,
+        tokens=found.tokens,
+        hits=found.hits,
+        inside=found.inside,
     )
 
 
@@ -230,12 +315,14 @@ def _story(
     sections: dict[Section, list[dict[str, object]]] = {section: [] for section in _SECTIONS}
     for group in _merge_clauses(placed):
         first, last = group[0], group[-1]
+        known = [unit.confidence for unit in group if unit.confidence is not None]
         sections[first.section].append(
             {
                 "text": notes[first.start : last.end],
                 "start": first.start,
                 "end": last.end,
                 "heading": first.heading,
+                "confidence": round(min(known), 3) if known else None,
             }
         )
     placeholders = [

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from coach.caseless import CaselessPattern
 from coach.cues import CueBook, PhraseError, validate_phrases
 from coach.errors import RubricError
+from coach.level_model import LevelModel
 from coach.models import Level, MetricCheck, MetricKind, PsiSection, Section
+from coach.sequence_model import PlacementModel
 from coach.versioned import read_versioned, versioned_files
 
 # A key of the combined scoring cues: ("star", Section), ("level", (dimension, kind)) or
@@ -451,6 +453,24 @@ class LevelRubric(_Versioned):
         return entries
 
 
+class ReachRubric(_Versioned):
+    """Which counted nouns measure reach, and how long a duration unit is in months."""
+
+    group_nouns: list[str] = Field(min_length=1)
+    customer_nouns: list[str] = Field(min_length=1)
+    months_per_unit: dict[str, float] = Field(min_length=1)
+
+    @cached_property
+    def group_noun_set(self) -> frozenset[str]:
+        """Nouns that count teams, orgs and business lines."""
+        return frozenset(self.group_nouns)
+
+    @cached_property
+    def customer_noun_set(self) -> frozenset[str]:
+        """Nouns that count customers and users."""
+        return frozenset(self.customer_nouns)
+
+
 # --- Injection and overall ---------------------------------------------------------------------
 
 
@@ -517,6 +537,9 @@ class RubricSet(_Strict):
     injection: InjectionRubric
     overall: OverallRubric
     guard: GuardRubric
+    reach: ReachRubric
+    placement: PlacementModel | None = None  # learned; None places by the hand-set weights
+    level_model: LevelModel | None = None  # learned; None reads the level by the rule
 
     @cached_property
     def scoring_cues(self) -> CueBook[ScoringKey]:
@@ -540,8 +563,13 @@ class RubricSet(_Strict):
             self.injection,
             self.overall,
             self.guard,
+            self.reach,
         )
-        return {r.id: r.version for r in rubrics}
+        versions = {r.id: r.version for r in rubrics}
+        for learned in (self.placement, self.level_model):
+            if learned is not None:
+                versions[learned.id] = learned.version
+        return versions
 
 
 _RubricT = TypeVar("_RubricT", bound=_Versioned)
@@ -567,9 +595,22 @@ def load_rubrics(directory: Path) -> RubricSet:
         injection=load_rubric(directory, "injection", InjectionRubric),
         overall=load_rubric(directory, "overall", OverallRubric),
         guard=load_rubric(directory, "guard", GuardRubric),
+        reach=load_rubric(directory, "reach", ReachRubric),
+        placement=_learned(directory, "placement", PlacementModel),
+        level_model=_learned(directory, "level_model", LevelModel),
     )
     _check_question_slots(rubrics)
     return rubrics
+
+
+_LearnedT = TypeVar("_LearnedT", PlacementModel, LevelModel)
+
+
+def _learned(directory: Path, model_id: str, schema: type[_LearnedT]) -> _LearnedT | None:
+    """A learned model's newest weights beside the rubrics, if `make train` has written any."""
+    if model_id not in versioned_files(directory):
+        return None
+    return read_versioned(directory, model_id, schema, RubricError, "learned model")
 
 
 def _check_question_slots(rubrics: RubricSet) -> None:

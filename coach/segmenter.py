@@ -22,13 +22,14 @@ _BOLD_LINE: Final = re.compile(r"(?:\*\*|__)(?P<label>[^*_]{1,60})(?:\*\*|__)\s*
 _MAX_LABEL_WORDS: Final = 6
 _BULLET_MARK: Final = re.compile(r"[-*•·‣▪◦–—+>)]")  # in a line's lead: the line is a list item
 
-# Sentence ends: terminal punctuation before a capital or digit, inline bullets, inline numbering.
+# Sentence ends: terminal punctuation before a letter or digit (rough notes start sentences in
+# lower case: "...to a queue. p99 went..."), inline bullets, inline numbering.
 # The pattern opens with a plain character class, the first character every alternative consumes
 # (a bullet's or a number's space is looked behind at), so the regex engine skips through the text
 # to the few places a break can start instead of trying every alternative at every character.
 _SENTENCE_BREAK: Final = re.compile(
     r"[.!?\-•*(\d](?:"
-    r"(?<=[.!?])(?P<quotes>[\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9$£€])"
+    r"(?<=[.!?])(?P<quotes>[\"')\]]*)\s+(?=[\"'(\[]?[A-Za-z0-9$£€])"
     r"|(?<=\s[-•*])\s+(?=[A-Z0-9$])"
     r"|(?<=\s\()\d{1,2}[.)]\s+(?=[A-Z])"
     r"|(?<=\s\d)\d?[.)]\s+(?=[A-Z])"

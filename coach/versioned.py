@@ -1,7 +1,8 @@
-"""Versioned YAML files (`<id>.v<N>.yaml`): find the newest, read it into a validated model."""
+"""Versioned data files (`<id>.v<N>.yaml`, `.json` for learned weights), newest first, validated."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from coach.errors import CoachError
 
 # libyaml's loader when PyYAML was built with it: the rubrics load several times faster.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_VERSIONED = re.compile(r"^(?P<id>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
+_VERSIONED = re.compile(r"^(?P<id>[a-z_]+)\.v(?P<version>\d+)\.(?:ya?ml|json)$")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -21,7 +22,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 def versioned_files(directory: Path) -> dict[str, list[tuple[int, Path]]]:
     """File id -> (version, path) for every versioned YAML file in `directory`."""
     found: dict[str, list[tuple[int, Path]]] = {}
-    for path in sorted(directory.glob("*.y*ml")):
+    for path in sorted(directory.glob("*.*")):
         match = _VERSIONED.match(path.name)
         if match:
             found.setdefault(match["id"], []).append((int(match["version"]), path))
@@ -40,8 +41,10 @@ def read_versioned(
         raise error(f"No {what} named {file_id!r} in {directory}.")
     version, path = max(versions)
     try:
-        data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+        # A learned model's weights are JSON: json reads them far faster than any YAML loader.
+        data: Any = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_LOADER)
+    except (OSError, yaml.YAMLError, json.JSONDecodeError) as exc:
         raise error(f"{what.capitalize()} {path.name} cannot be read: {exc}") from exc
     try:
         model = schema.model_validate(data)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
+from coach.config import PROJECT_ROOT
 
-from .conftest import DATA, STORY_BANK
+from .conftest import STORY_BANK
 
 NOTES = (
     "Our checkout p99 was 850ms at peak. I owned the fix. I profiled the pool and moved the "
@@ -156,14 +157,39 @@ def test_odd_encodings_are_read(
     assert code == 0 and json.loads(out)["story"]["result"]
 
 
-def test_eval_reports_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["eval", str(STORY_BANK), "--format", "json"], capsys)
+SMALL_CORPUS = [
+    str(PROJECT_ROOT / "corpus" / "stories" / "team" / "writer-c.jsonl"),
+    str(PROJECT_ROOT / "corpus" / "stories" / "shared" / "seed.jsonl"),
+]
+
+
+def test_eval_reports_cross_validated_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["eval", *SMALL_CORPUS, "--folds", "2", "--format", "json"], capsys)
     report = json.loads(out)
-    assert code == 0 and report["stories"] == 18
-    assert report["sections"]["bullets"]["accuracy"] >= 0.85
-    assert report["level"]["labelled"] == 0
-    code, out, _ = _run(["eval", str(DATA / "styles.jsonl")], capsys)
-    assert code == 0 and "Level:" in out and "bullets" in out
+    assert code == 0 and report["stories"] == 49 and report["folds"] == 2
+    ordered = report["sections"]["ordered"]
+    assert ordered["learned"]["total"] == ordered["handset"]["total"] > 0
+    assert 0 <= ordered["baseline_position"] <= 1 and 0 <= ordered["baseline_majority"] <= 1
+    assert report["level"]["stories"] == 49
+    assert report["figures"]["gold"] > 0
+    assert set(report["headline"]) >= {"sections_ordered", "level_exact", "figure_recall_exact"}
+    code, out, _ = _run(["eval", *SMALL_CORPUS, "--folds", "2"], capsys)
+    assert code == 0 and "learned" in out and "position only" in out and "Level:" in out
+
+
+def test_train_writes_both_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["train", *SMALL_CORPUS, "--out", str(tmp_path)], capsys)
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "level_model.v1.json",
+        "placement.v1.json",
+    ]
+    assert "Placement model: 49 stories" in out
+
+
+def test_eval_refuses_a_file_that_is_not_a_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["eval", str(STORY_BANK)], capsys)
+    assert code == 2 and "not a corpus record" in err
 
 
 def test_calibrate_report(capsys: pytest.CaptureFixture[str]) -> None:

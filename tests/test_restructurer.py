@@ -44,11 +44,23 @@ def test_prose_lands_in_star_order(rubrics: RubricSet) -> None:
     }
 
 
-def test_the_notes_own_headings_win(rubrics: RubricSet) -> None:
-    notes = "Outcome:\n- Rewrote the billing job\nWhat I did:\n- Our costs fell by 30% per month\n"
+def test_a_heading_opens_a_section_and_an_inline_label_speaks_for_its_line(
+    rubrics: RubricSet,
+) -> None:
+    notes = (
+        "Background:\n- The finance team and the billing job\n- Nightly batch at midnight\n"
+        "- Goal: finish the nightly billing job before 6am\n- The ledger scans everything\n"
+        "- Result: I moved 47 applications\n"
+    )
     placed = _placed(notes, rubrics)
-    assert placed[Section.RESULT] == ["Rewrote the billing job"]
-    assert placed[Section.ACTION] == ["Our costs fell by 30% per month"]
+    assert placed[Section.SITUATION][:2] == [
+        "The finance team and the billing job",
+        "Nightly batch at midnight",
+    ]
+    # The label is the user's word for its own line, and for no other.
+    assert placed[Section.TASK] == ["finish the nightly billing job before 6am"]
+    assert "I moved 47 applications" in placed[Section.RESULT]
+    assert "The ledger scans everything" not in placed[Section.TASK]
 
 
 def test_header_facts_and_title(rubrics: RubricSet) -> None:

@@ -9,16 +9,19 @@ from hypothesis import given, settings
 
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
+from coach.level_model import LevelModel
 from coach.rubrics import (
     GuardRubric,
     InjectionRubric,
     LevelRubric,
     QuantificationRubric,
+    ReachRubric,
     StarPlusRubric,
     load_rubric,
     load_rubrics,
     rubric_files,
 )
+from coach.sequence_model import PlacementModel
 from tests.strategies import joined_pieces
 
 SCHEMAS = {
@@ -27,15 +30,19 @@ SCHEMAS = {
     "level": LevelRubric,
     "injection": InjectionRubric,
     "guard": GuardRubric,
+    "reach": ReachRubric,
 }
+LEARNED = {"placement": PlacementModel, "level_model": LevelModel}
 
 
 def test_every_rubric_file_is_known_and_loads() -> None:
     found = rubric_files(PROJECT_ROOT / "rubrics")
-    assert set(found) == {*SCHEMAS, "overall"}
+    assert set(found) == {*SCHEMAS, *LEARNED, "overall"}
     for rubric_id, schema in SCHEMAS.items():
         rubric = load_rubric(PROJECT_ROOT / "rubrics", rubric_id, schema)
         assert rubric.id == rubric_id
+    rubrics = load_rubrics(PROJECT_ROOT / "rubrics")
+    assert rubrics.placement is not None and rubrics.level_model is not None
 
 
 def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
@@ -49,8 +56,8 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
     ("name", "schema", "edit", "message"),
     [
         ("level.v2.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
-        ("star_plus.v2.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
-        ("star_plus.v2.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
+        ("star_plus.v3.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
+        ("star_plus.v3.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
         ("injection.v1.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
         ("quantification.v2.yaml", QuantificationRubric, ("version: 2", "version: 3"), "agree"),
         ("level.v2.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),

@@ -95,7 +95,7 @@ def test_count_words() -> None:
 # character, the space included. The segmenter's pattern starts every alternative at one shared
 # character class instead, for speed; it must find exactly the same breaks.
 _PLAIN_BREAK = re.compile(
-    r"(?P<end>[.!?][\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9$£€])"
+    r"(?P<end>[.!?][\"')\]]*)\s+(?=[\"'(\[]?[A-Za-z0-9$£€])"
     r"|\s[-•*]\s+(?=[A-Z0-9$])"
     r"|\s\(?\d{1,2}[.)]\s+(?=[A-Z])"
 )

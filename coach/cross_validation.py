@@ -1,0 +1,346 @@
+"""Grouped cross-validation on the labelled corpus: every figure is on writing the model never saw.
+
+Stories are grouped by source and style; the groups are dealt into folds, a placement model is
+fitted on every fold but one and measured on the one left out. Beside each figure stand trivial
+baselines fitted on the same training folds (the majority section; the most common section at
+each relative position) and the hand-set placement, so a figure says what the learning adds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from coach.corpus import (
+    AdversarialRecord,
+    Arrangement,
+    CorpusStory,
+    GoldUnit,
+    as_written,
+    shuffled,
+)
+from coach.engine import coach_offline
+from coach.injection import find_injections
+from coach.models import Level, Section
+from coach.restructurer import analyse, restructure
+from coach.rubrics import RubricSet
+from coach.sequence_model import PlacementModel
+from coach.training import (
+    corpus_digest,
+    level_example,
+    train_level,
+    train_placement,
+    training_sequences,
+)
+
+DEFAULT_FOLDS: Final = 5
+_POSITION_BINS: Final = 10
+_FLAGGING_CODES: Final = ("injection", "suspicious_precision")
+
+
+@dataclass(slots=True)
+class Tally:
+    """Correct and total units, per gold section too, with the commonest confusions."""
+
+    correct: int = 0
+    total: int = 0
+    per_section: dict[Section, list[int]] = field(default_factory=dict)
+    confusions: Counter[tuple[Section, Section | None]] = field(default_factory=Counter)
+
+    def add(self, gold: Section, predicted: Section | None) -> None:
+        """Count one unit."""
+        hit = gold is predicted
+        self.correct += hit
+        self.total += 1
+        cell = self.per_section.setdefault(gold, [0, 0])
+        cell[0] += hit
+        cell[1] += 1
+        if not hit:
+            self.confusions[(gold, predicted)] += 1
+
+    @property
+    def accuracy(self) -> float:
+        """Share of units placed in their labelled section."""
+        return self.correct / self.total if self.total else 0.0
+
+    def recall(self) -> dict[Section, float]:
+        """Per gold section: the share of its units placed there."""
+        return {s: hit / total for s, (hit, total) in sorted(self.per_section.items()) if total}
+
+
+def predicted(gold: GoldUnit, placed: Sequence[tuple[int, int, Section]]) -> Section | None:
+    """The section holding most of a gold unit's characters."""
+    shares: Counter[Section] = Counter()
+    for start, end, section in placed:
+        shared = min(gold.end, end) - max(gold.start, start)
+        if shared > 0:
+            shares[section] += shared
+    return shares.most_common(1)[0][0] if shares else None
+
+
+def grouped_folds(stories: Sequence[CorpusStory], folds: int) -> list[list[int]]:
+    """Story indices per fold; a group (source and style) never spans two folds.
+
+    Groups are dealt largest first to the fold with fewest stories, names breaking ties, so the
+    folds are balanced and the same corpus always gives the same folds.
+    """
+    groups: dict[str, list[int]] = {}
+    for index, story in enumerate(stories):
+        groups.setdefault(story.group, []).append(index)
+    count = max(1, min(folds, len(groups)))
+    dealt: list[list[int]] = [[] for _ in range(count)]
+    for _, members in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        smallest = min(range(count), key=lambda i: (len(dealt[i]), i))
+        dealt[smallest].extend(members)
+    return [sorted(fold) for fold in dealt if fold]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What placement reads of one arrangement, computed once for every fold."""
+
+    arrangement: Arrangement
+    spans: list[tuple[int, int]]
+    features: list[list[str]]
+    labelled: dict[int, Section]
+    handset: list[tuple[int, int, Section]]
+
+
+def _prepare(arrangement: Arrangement, rubrics: RubricSet, handset: RubricSet) -> _Prepared:
+    found = analyse(arrangement.notes, rubrics)
+    placed = restructure(arrangement.notes, handset).units
+    return _Prepared(
+        arrangement,
+        [(u.start, u.end) for u in found.units],
+        found.features(arrangement.notes, rubrics.star_plus),
+        found.labelled(),
+        [(u.start, u.end, u.section) for u in placed],
+    )
+
+
+@dataclass(slots=True)
+class PlacementFigures:
+    """Section placement on one arrangement of the held-out stories, with its baselines."""
+
+    learned: Tally = field(default_factory=Tally)
+    handset: Tally = field(default_factory=Tally)
+    majority: Tally = field(default_factory=Tally)
+    position: Tally = field(default_factory=Tally)
+
+
+def _position_baseline(train: Sequence[_Prepared]) -> tuple[list[Section], Section]:
+    """The commonest gold section at each relative position, and overall."""
+    by_bin: list[Counter[Section]] = [Counter() for _ in range(_POSITION_BINS)]
+    overall: Counter[Section] = Counter()
+    for item in train:
+        for unit, where in _relative(item.arrangement):
+            by_bin[where][Section(unit.label)] += 1
+            overall[Section(unit.label)] += 1
+    majority = overall.most_common(1)[0][0] if overall else Section.ACTION
+    return [c.most_common(1)[0][0] if c else majority for c in by_bin], majority
+
+
+def _relative(arrangement: Arrangement) -> list[tuple[GoldUnit, int]]:
+    if not arrangement.gold:
+        return []
+    first, last = arrangement.gold[0].start, arrangement.gold[-1].end
+    width = max(1, last - first)
+    return [
+        (unit, min(_POSITION_BINS - 1, int((unit.start - first) / width * _POSITION_BINS)))
+        for unit in arrangement.gold
+    ]
+
+
+def _measure(
+    held_out: Sequence[_Prepared],
+    model: PlacementModel,
+    train: Sequence[_Prepared],
+    figures: PlacementFigures,
+) -> None:
+    by_position, majority = _position_baseline(train)
+    for item in held_out:
+        sections, _ = model.label(item.features, item.labelled)
+        placed = [(s, e, section) for (s, e), section in zip(item.spans, sections, strict=True)]
+        for unit, where in _relative(item.arrangement):
+            gold = Section(unit.label)
+            figures.learned.add(gold, predicted(unit, placed))
+            figures.handset.add(gold, predicted(unit, item.handset))
+            figures.majority.add(gold, majority)
+            figures.position.add(gold, by_position[where])
+
+
+@dataclass(slots=True)
+class LevelFigures:
+    """Level readings against the labels, with the majority-level baseline."""
+
+    pairs: list[tuple[Level, Level]] = field(default_factory=list)  # (gold, read)
+    majority_correct: int = 0
+
+    @property
+    def exact(self) -> float:
+        """Share of stories read at their labelled level."""
+        return sum(g is r for g, r in self.pairs) / len(self.pairs) if self.pairs else 0.0
+
+    @property
+    def l7_recall(self) -> float:
+        """Share of L7 stories read L7."""
+        l7 = [r for g, r in self.pairs if g is Level.L7]
+        return sum(r is Level.L7 for r in l7) / len(l7) if l7 else 0.0
+
+    @property
+    def l6_precision(self) -> float:
+        """Share of stories read L6 that are L6."""
+        read = [g for g, r in self.pairs if r is Level.L6]
+        return sum(g is Level.L6 for g in read) / len(read) if read else 0.0
+
+    @property
+    def below_read_l7(self) -> int:
+        """L5 and L6 stories read L7: the error a user is hurt by most."""
+        return sum(g is not Level.L7 and r is Level.L7 for g, r in self.pairs)
+
+
+@dataclass(slots=True)
+class FigureFigures:
+    """Gold figures found with the exact span, found overlapping, and figures found beyond."""
+
+    gold: int = 0
+    exact: int = 0
+    overlapping: int = 0
+    found: int = 0
+    spurious: int = 0
+    missed: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(slots=True)
+class CrossValidation:
+    """Every cross-validated figure `storycoach eval` reports."""
+
+    stories: int
+    groups: int
+    folds: int
+    ordered: PlacementFigures
+    shuffled: PlacementFigures
+    level: LevelFigures
+    level_by_rule: LevelFigures
+    borderline: int
+    figures: FigureFigures
+    flagged_stories: list[str]
+
+
+def cross_validate(
+    stories: Sequence[CorpusStory],
+    rubrics: RubricSet,
+    folds: int = DEFAULT_FOLDS,
+    progress: Callable[[str], None] | None = None,
+) -> CrossValidation:
+    """Fit on all folds but one, measure on that one, for every fold; plus level and figures."""
+    handset = rubrics.model_copy(update={"placement": None})
+    say = progress or (lambda _: None)
+    say(f"analysing {len(stories)} stories")
+    sequences = [training_sequences(story, rubrics) for story in stories]
+    ordered = [_prepare(as_written(story), rubrics, handset) for story in stories]
+    mixed = [_prepare(shuffled(story), rubrics, handset) for story in stories]
+    plan = grouped_folds(stories, folds)
+    result = CrossValidation(
+        stories=len(stories),
+        groups=len({s.group for s in stories}),
+        folds=len(plan),
+        ordered=PlacementFigures(),
+        shuffled=PlacementFigures(),
+        level=LevelFigures(),
+        level_by_rule=LevelFigures(),
+        borderline=0,
+        figures=FigureFigures(),
+        flagged_stories=[],
+    )
+    for number, held in enumerate(plan, start=1):
+        say(f"fold {number} of {len(plan)}: {len(held)} stories held out")
+        held_set = set(held)
+        train_idx = [i for i in range(len(stories)) if i not in held_set]
+        digest = corpus_digest([stories[i] for i in train_idx])
+        model = train_placement(
+            [seq for i in train_idx for seq in sequences[i]], digest, len(train_idx)
+        )
+        _measure([ordered[i] for i in held], model, [ordered[i] for i in train_idx], result.ordered)
+        _measure([mixed[i] for i in held], model, [mixed[i] for i in train_idx], result.shuffled)
+        by_rule = rubrics.model_copy(update={"placement": model, "level_model": None})
+        reader = train_level([level_example(stories[i], by_rule) for i in train_idx], digest)
+        learned = by_rule.model_copy(update={"level_model": reader})
+        majority = Counter(stories[i].record.level for i in train_idx).most_common(1)[0][0]
+        for i in held:
+            _read_held_out(stories[i], learned, by_rule, majority, result)
+    return result
+
+
+def _read_held_out(
+    story: CorpusStory,
+    learned: RubricSet,
+    by_rule: RubricSet,
+    majority: Level,
+    result: CrossValidation,
+) -> None:
+    """Coach one held-out story as a user would, and count its level, figures and flags."""
+    gold = story.record.level
+    coached = coach_offline(story.notes, learned, target=gold, max_chars=len(story.notes) + 1)
+    result.level.pairs.append((gold, coached.level.estimate))
+    result.level.majority_correct += gold is majority
+    ruled = coach_offline(story.notes, by_rule, target=gold, max_chars=len(story.notes) + 1)
+    result.level_by_rule.pairs.append((gold, ruled.level.estimate))
+    if coached.level.borderline is not None:
+        result.borderline += 1
+    if any(code in flag.code for flag in coached.flags for code in _FLAGGING_CODES):
+        result.flagged_stories.append(story.id)
+    _count_figures(story, [(m.start, m.end) for m in coached.metrics], result.figures)
+
+
+def _count_figures(
+    story: CorpusStory, found: Sequence[tuple[int, int]], tally: FigureFigures
+) -> None:
+    tally.gold += len(story.figures)
+    tally.found += len(found)
+    exact = set(found)
+    for start, end in story.figures:
+        if (start, end) in exact:
+            tally.exact += 1
+        if any(min(end, e) > max(start, s) for s, e in found):
+            tally.overlapping += 1
+        else:
+            tally.missed[story.notes[start:end]] += 1
+    tally.spurious += sum(
+        not any(min(end, e) > max(start, s) for s, e in story.figures) for start, end in found
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionRates:
+    """How the injection flags fare on the adversarial set."""
+
+    caught: int
+    attempts: int
+    false_alarms: int
+    ordinary: int
+    missed: tuple[str, ...]  # ids of attempts not caught
+    alarmed: tuple[str, ...]  # ids of ordinary texts flagged
+
+
+def injection_rates(records: Sequence[AdversarialRecord], rubrics: RubricSet) -> InjectionRates:
+    """Flag every text of the adversarial set and count hits and false alarms."""
+    missed: list[str] = []
+    alarmed: list[str] = []
+    attempts = sum(record.injection for record in records)
+    for record in records:
+        flagged = bool(find_injections(record.text, rubrics.injection))
+        if record.injection and not flagged:
+            missed.append(record.id)
+        elif flagged and not record.injection:
+            alarmed.append(record.id)
+    return InjectionRates(
+        caught=attempts - len(missed),
+        attempts=attempts,
+        false_alarms=len(alarmed),
+        ordinary=len(records) - attempts,
+        missed=tuple(missed),
+        alarmed=tuple(alarmed),
+    )

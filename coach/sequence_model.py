@@ -1,0 +1,151 @@
+"""The learned placement model: a linear-chain CRF's weights, read from a versioned data file.
+
+`make train` fits the weights to the labelled corpus (`coach/training.py`) and writes
+`rubrics/placement.v<N>.json`; this module only reads them and labels a sequence of units:
+the best sequence of sections (Viterbi) and, for each unit, the probability of its section given
+the whole story (forward-backward), which the story reports as the placement's confidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from coach.models import Section
+
+LOW_CONFIDENCE = 0.6  # below this a placement is shown as uncertain
+_EXCLUDED = -1e4  # a section a unit cannot take: far below any sum of weights, yet finite
+
+
+class TrainingRecord(BaseModel):
+    """What a model file was fitted to, so a reader can tell two builds apart."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stories: int
+    units: int
+    corpus_sha256: str
+    params: dict[str, float | int | str]
+
+
+class PlacementModel(BaseModel):
+    """Section labels, transition weights and per-feature state weights of a linear-chain CRF."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    version: int
+    description: str
+    trained: TrainingRecord
+    labels: list[Section] = Field(min_length=1)
+    transitions: list[list[float]]  # [from][to]
+    weights: dict[str, dict[Section, float]]
+
+    @model_validator(mode="after")
+    def _square(self) -> PlacementModel:
+        size = len(self.labels)
+        if len(self.transitions) != size or any(len(row) != size for row in self.transitions):
+            raise ValueError(f"transitions must be {size} x {size}")
+        return self
+
+    @cached_property
+    def _index(self) -> dict[str, list[tuple[int, float]]]:
+        column = {label: i for i, label in enumerate(self.labels)}
+        return {
+            feature: [(column[label], weight) for label, weight in by_label.items()]
+            for feature, by_label in self.weights.items()
+        }
+
+    def emissions(self, features: Sequence[Sequence[str]]) -> list[list[float]]:
+        """Each unit's score for each label: the sum of its features' weights."""
+        index, size = self._index, len(self.labels)
+        table: list[list[float]] = []
+        for unit in features:
+            row = [0.0] * size
+            for feature in unit:
+                for column, weight in index.get(feature, ()):
+                    row[column] += weight
+            table.append(row)
+        return table
+
+    def label(
+        self, features: Sequence[Sequence[str]], fixed: Mapping[int, Section] | None = None
+    ) -> tuple[list[Section], list[float]]:
+        """The best section for each unit, and each unit's marginal probability of it.
+
+        `fixed` maps units to the section the notes themselves name for them (an inline label):
+        those units take it, and their neighbours are labelled knowing it.
+        """
+        if not features:
+            return [], []
+        scores = self.emissions(features)
+        for row, section in (fixed or {}).items():
+            column = self.labels.index(section)
+            scores[row] = [0.0 if i == column else _EXCLUDED for i in range(len(self.labels))]
+        path = _viterbi(scores, self.transitions)
+        marginals = _marginals(scores, self.transitions)
+        return (
+            [self.labels[state] for state in path],
+            [marginals[row][state] for row, state in enumerate(path)],
+        )
+
+
+def _viterbi(scores: list[list[float]], transitions: list[list[float]]) -> list[int]:
+    """The label sequence with the highest total score; ties go to the earlier label."""
+    size = len(transitions)
+    best = list(scores[0])
+    back: list[list[int]] = []
+    for row in scores[1:]:
+        step: list[int] = []
+        new_best: list[float] = []
+        for target in range(size):
+            value, source = -math.inf, 0
+            for previous in range(size):
+                candidate = best[previous] + transitions[previous][target]
+                if candidate > value:
+                    value, source = candidate, previous
+            step.append(source)
+            new_best.append(value + row[target])
+        back.append(step)
+        best = new_best
+    state = max(range(size), key=best.__getitem__)
+    path = [state]
+    for step in reversed(back):
+        state = step[state]
+        path.append(state)
+    path.reverse()
+    return path
+
+
+def _log_sum(values: Sequence[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+def _marginals(scores: list[list[float]], transitions: list[list[float]]) -> list[list[float]]:
+    """P(label of unit t | all units), by forward-backward in log space."""
+    size, length = len(transitions), len(scores)
+    forward = [list(scores[0])]
+    for row in scores[1:]:
+        last = forward[-1]
+        forward.append(
+            [
+                row[t] + _log_sum([last[s] + transitions[s][t] for s in range(size)])
+                for t in range(size)
+            ]
+        )
+    backward = [[0.0] * size for _ in range(length)]
+    for t in range(length - 2, -1, -1):
+        following, row = backward[t + 1], scores[t + 1]
+        backward[t] = [
+            _log_sum([transitions[s][u] + row[u] + following[u] for u in range(size)])
+            for s in range(size)
+        ]
+    total = _log_sum(forward[-1])
+    return [
+        [math.exp(f + b - total) for f, b in zip(fw, bw, strict=True)]
+        for fw, bw in zip(forward, backward, strict=True)
+    ]

@@ -1,0 +1,240 @@
+"""Fit the placement model to the labelled corpus with CRFsuite, and write it as a data file.
+
+Each corpus story is analysed exactly as a user's notes are (`restructurer.analyse`); each of its
+units takes the gold section of the labelled unit it overlaps most. CRFsuite's L-BFGS fit is
+deterministic, and the weights are rounded and written with sorted keys, so the same corpus gives
+the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pycrfsuite  # type: ignore[import-untyped]
+
+from coach.corpus import HEADING, Arrangement, CorpusStory, GoldUnit, as_written, shuffled
+from coach.engine import prepare_notes
+from coach.level_model import LevelModel
+from coach.models import LEVEL_ORDER, Framework, Level, Section
+from coach.restructurer import analyse
+from coach.rubrics import RubricSet
+from coach.sequence_model import PlacementModel, TrainingRecord
+from coach.unit_features import is_content_feature
+
+MODEL_ID: Final = "placement"
+MODEL_VERSION: Final = 1
+PARAMS: Final[dict[str, float | int | str]] = {
+    "c1": 0.05,  # L1: most word features get no weight at all, so the file stays small
+    "c2": 0.05,
+    "max_iterations": 200,
+    "feature.possible_transitions": 1,
+}
+_DIGITS: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSequence:
+    """One story as the model sees it: the features and the gold section of each unit."""
+
+    features: list[list[str]]
+    labels: list[Section]
+
+
+def overlap_label(start: int, end: int, gold: Sequence[GoldUnit]) -> Section | None:
+    """The gold section of the labelled unit sharing most characters with [start, end)."""
+    shares: Counter[Section | str] = Counter()
+    for unit in gold:
+        shared = min(end, unit.end) - max(start, unit.start)
+        if shared > 0:
+            shares[unit.label] += shared
+    if not shares:
+        return None
+    label = shares.most_common(1)[0][0]
+    return None if label == HEADING else Section(label)
+
+
+def _sequence(
+    arrangement: Arrangement, rubrics: RubricSet, keep: Callable[[str], bool]
+) -> TrainingSequence:
+    found = analyse(arrangement.notes, rubrics)
+    features: list[list[str]] = []
+    labels: list[Section] = []
+    rows = found.features(arrangement.notes, rubrics.star_plus)
+    for unit, row in zip(found.units, rows, strict=True):
+        label = overlap_label(unit.start, unit.end, arrangement.gold)
+        if label is not None:
+            features.append([feature for feature in row if keep(feature)])
+            labels.append(label)
+    return TrainingSequence(features, labels)
+
+
+def training_sequence(story: CorpusStory, rubrics: RubricSet) -> TrainingSequence:
+    """The story's units as written, with their features and gold sections (units with no gold
+    section are left out)."""
+    return _sequence(as_written(story), rubrics, lambda _: True)
+
+
+def training_sequences(story: CorpusStory, rubrics: RubricSet) -> list[TrainingSequence]:
+    """The story as written, and its units shuffled with only what they say as features.
+
+    The shuffled copy teaches the model to read a unit's content, not only where it stands:
+    notes told out of order, or lessons in the middle, are placed by what they say.
+    """
+    return [
+        training_sequence(story, rubrics),
+        _sequence(shuffled(story), rubrics, is_content_feature),
+    ]
+
+
+def corpus_digest(stories: Sequence[CorpusStory]) -> str:
+    """SHA-256 of the stories the model is fitted to, in the order given."""
+    digest = hashlib.sha256()
+    for story in stories:
+        digest.update(story.record.model_dump_json().encode("utf-8"))
+    return digest.hexdigest()
+
+
+def train_placement(
+    sequences: Sequence[TrainingSequence], digest: str, stories: int, description: str = ""
+) -> PlacementModel:
+    """Fit a linear-chain CRF to the sequences and return its weights as a model.
+
+    `digest` names the corpus they come from (`corpus_digest`) and `stories` counts its stories,
+    both recorded in the model.
+    """
+    trainer = pycrfsuite.Trainer(verbose=False)
+    units = 0
+    for sequence in sequences:
+        if sequence.labels:
+            trainer.append(sequence.features, [str(label) for label in sequence.labels])
+            units += len(sequence.labels)
+    trainer.set_params(PARAMS)
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "placement.crfsuite")
+        trainer.train(path)
+        tagger = pycrfsuite.Tagger()
+        tagger.open(path)
+        info = tagger.info()
+        tagger.close()
+    labels = list(Section)
+    column = {str(label): i for i, label in enumerate(labels)}
+    transitions = [[0.0] * len(labels) for _ in labels]
+    for (source, target), weight in info.transitions.items():
+        transitions[column[source]][column[target]] = round(weight, _DIGITS)
+    weights: dict[str, dict[Section, float]] = {}
+    for (feature, label), weight in sorted(info.state_features.items()):
+        rounded = round(weight, _DIGITS)
+        if rounded:
+            weights.setdefault(feature, {})[Section(label)] = rounded
+    return PlacementModel(
+        id=MODEL_ID,
+        version=MODEL_VERSION,
+        description=description
+        or "Linear-chain CRF weights for placing units of notes in STAR+ sections "
+        "(make train; coach/training.py).",
+        trained=TrainingRecord(
+            stories=stories,
+            units=units,
+            corpus_sha256=digest,
+            params=dict(PARAMS),
+        ),
+        labels=labels,
+        transitions=transitions,
+        weights=weights,
+    )
+
+
+def write_model(model: PlacementModel | LevelModel, directory: Path) -> Path:
+    """Write a learned model beside the rubrics as `<id>.v<N>.json`, byte-for-byte reproducible."""
+    path = directory / f"{model.id}.v{model.version}.json"
+    data = model.model_dump(mode="json")
+    path.write_text(json.dumps(data, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+LEVEL_MODEL_ID: Final = "level_model"
+LEVEL_MODEL_VERSION: Final = 1
+LEVEL_PARAMS: Final[dict[str, float | int | str]] = {
+    "C": 0.5,  # L2 strength: the corpus is a few hundred stories, the features a few dozen
+    "class_weight": "balanced",  # L7 is the rarest label and the one users most need read right
+    "max_iter": 2000,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LevelExample:
+    """One story's level features and the level of the work it describes."""
+
+    features: dict[str, float]
+    level: Level
+
+
+def level_example(story: CorpusStory, rubrics: RubricSet) -> LevelExample:
+    """The story's level features as the grader reads them, and its labelled level.
+
+    A story the grader flags for "we" in place of "I" is read one level lower after the learned
+    reading (the personal-role rule), so the reading itself is fitted to the level of the work:
+    one above the label.
+    """
+    rule = rubrics.model_copy(update={"level_model": None})
+    graded = prepare_notes(story.notes, rule).grade(rule, story.record.level, Framework.STAR)
+    level = story.record.level
+    if any(flag.code == "personal_role" for flag in graded.flags) and level is not Level.L7:
+        level = LEVEL_ORDER[level.rank + 1]
+    return LevelExample(graded.level_features, level)
+
+
+def train_level(examples: Sequence[LevelExample], digest: str) -> LevelModel | None:
+    """Fit a multinomial logistic regression to standardised level features (None when the
+    examples hold fewer than two levels: there is nothing to tell apart)."""
+    if len({example.level for example in examples}) < 2:
+        return None
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+    names = sorted({name for example in examples for name in example.features})
+    rows = [[example.features.get(name, 0.0) for name in names] for example in examples]
+    means = [sum(column) / len(rows) for column in zip(*rows, strict=True)]
+    scales = []
+    for column, mean in zip(zip(*rows, strict=True), means, strict=True):
+        spread = math.sqrt(sum((v - mean) ** 2 for v in column) / len(rows))
+        scales.append(spread if spread > 1e-9 else 1.0)
+    standard = [[(v - m) / s for v, m, s in zip(row, means, scales, strict=True)] for row in rows]
+    labels = [str(example.level) for example in examples]
+    fitted = LogisticRegression(
+        C=float(LEVEL_PARAMS["C"]),
+        class_weight=str(LEVEL_PARAMS["class_weight"]),
+        max_iter=int(LEVEL_PARAMS["max_iter"]),
+    ).fit(standard, labels)
+    levels = [Level(label) for label in fitted.classes_]
+    return LevelModel(
+        id=LEVEL_MODEL_ID,
+        version=LEVEL_MODEL_VERSION,
+        description="Multinomial logistic regression reading a story's level from its level "
+        "features (make train; coach/training.py).",
+        trained=TrainingRecord(
+            stories=len(examples), units=0, corpus_sha256=digest, params=dict(LEVEL_PARAMS)
+        ),
+        levels=levels,
+        features=names,
+        mean=[round(m, _DIGITS + 2) for m in means],
+        scale=[round(s, _DIGITS + 2) for s in scales],
+        coefficients=[[round(float(c), _DIGITS) for c in row] for row in fitted.coef_]
+        if len(levels) > 2
+        else _binary_rows(fitted.coef_[0]),
+        intercepts=[round(float(b), _DIGITS) for b in fitted.intercept_]
+        if len(levels) > 2
+        else [0.0, round(float(fitted.intercept_[0]), _DIGITS)],
+    )
+
+
+def _binary_rows(coefficients: Sequence[float]) -> list[list[float]]:
+    """Two classes: scikit-learn gives one row for the second class against the first."""
+    return [[0.0] * len(coefficients), [round(float(c), _DIGITS) for c in coefficients]]
