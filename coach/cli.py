@@ -199,12 +199,12 @@ def _evaluate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) 
     from coach import cross_validation, eval_report
 
     stories = _corpus(args, settings)
-    adversarial = settings.corpus_dir / "adversarial.jsonl"
-    rates = (
-        cross_validation.injection_rates(read_adversarial(adversarial), rubrics)
-        if not args.paths and adversarial.exists()
-        else None
-    )
+    # The set the injection patterns were written against, and one written without seeing them.
+    rates = {
+        path.stem: cross_validation.injection_rates(read_adversarial(path), rubrics)
+        for path in sorted(settings.corpus_dir.glob("adversarial*.jsonl"))
+        if not args.paths
+    }
     progress = None if args.format == "json" else (lambda m: print(m, file=sys.stderr))
     cv = cross_validation.cross_validate(
         stories, rubrics, folds=max(2, args.folds), progress=progress

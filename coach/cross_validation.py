@@ -22,6 +22,7 @@ from coach.corpus import (
     shuffled,
 )
 from coach.engine import coach_offline
+from coach.figures import find_figures, qualified_spans
 from coach.injection import find_injections
 from coach.models import Level, Section
 from coach.restructurer import analyse, restructure
@@ -292,24 +293,36 @@ def _read_held_out(
         result.borderline += 1
     if any(code in flag.code for flag in coached.flags for code in _FLAGGING_CODES):
         result.flagged_stories.append(story.id)
-    _count_figures(story, [(m.start, m.end) for m in coached.metrics], result.figures)
+    quant = learned.quantification
+    found = find_figures(
+        story.notes,
+        0,
+        len(story.notes),
+        count_nouns=quant.count_noun_set,
+        not_figure_after=quant.not_figure_after_set,
+    )
+    _count_figures(story, [((f.start, f.end), qualified_spans(f)) for f in found], result.figures)
 
 
 def _count_figures(
-    story: CorpusStory, found: Sequence[tuple[int, int]], tally: FigureFigures
+    story: CorpusStory,
+    found: Sequence[tuple[tuple[int, int], set[tuple[int, int]]]],
+    tally: FigureFigures,
 ) -> None:
+    """Count gold figures found exactly (with or without a leading qualifier such as "about"
+    or a percentile label), found overlapping, and figures found that overlap no gold one."""
     tally.gold += len(story.figures)
     tally.found += len(found)
-    exact = set(found)
+    exact = {span for _, spans in found for span in spans}
     for start, end in story.figures:
         if (start, end) in exact:
             tally.exact += 1
-        if any(min(end, e) > max(start, s) for s, e in found):
+        if any(min(end, e) > max(start, s) for (s, e), _ in found):
             tally.overlapping += 1
         else:
             tally.missed[story.notes[start:end]] += 1
     tally.spurious += sum(
-        not any(min(end, e) > max(start, s) for s, e in story.figures) for start, end in found
+        not any(min(end, e) > max(start, s) for s, e in story.figures) for (start, end), _ in found
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from coach.cross_validation import CrossValidation, InjectionRates, PlacementFigures, Tally
@@ -35,7 +36,10 @@ def _share(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def headline(cv: CrossValidation, rates: InjectionRates | None = None) -> dict[str, float]:
+Rates = Mapping[str, InjectionRates]  # adversarial set name -> how the flags fared on it
+
+
+def headline(cv: CrossValidation, rates: Rates | None = None) -> dict[str, float]:
     """The figures the accuracy test holds the coach to (0-100, higher is better)."""
     level, figures = cv.level, cv.figures
     figures_out = {
@@ -48,28 +52,30 @@ def headline(cv: CrossValidation, rates: InjectionRates | None = None) -> dict[s
         "figure_recall_overlap": _share(figures.overlapping, figures.gold),
         "stories_not_flagged": _share(cv.stories - len(cv.flagged_stories), cv.stories),
     }
-    if rates is not None:
-        figures_out["injections_caught"] = _share(rates.caught, rates.attempts)
-        figures_out["ordinary_not_flagged"] = _share(
-            rates.ordinary - rates.false_alarms, rates.ordinary
+    for name, rate in (rates or {}).items():
+        key = name.replace("-", "_")
+        figures_out[f"{key}_caught"] = _share(rate.caught, rate.attempts)
+        figures_out[f"{key}_ordinary_not_flagged"] = _share(
+            rate.ordinary - rate.false_alarms, rate.ordinary
         )
     return figures_out
 
 
-def _rates(rates: InjectionRates | None) -> dict[str, Any] | None:
-    if rates is None:
-        return None
+def _rates(rates: Rates | None) -> dict[str, Any]:
     return {
-        "caught": rates.caught,
-        "attempts": rates.attempts,
-        "false_alarms": rates.false_alarms,
-        "ordinary": rates.ordinary,
-        "missed": list(rates.missed),
-        "alarmed": list(rates.alarmed),
+        name: {
+            "caught": rate.caught,
+            "attempts": rate.attempts,
+            "false_alarms": rate.false_alarms,
+            "ordinary": rate.ordinary,
+            "missed": list(rate.missed),
+            "alarmed": list(rate.alarmed),
+        }
+        for name, rate in (rates or {}).items()
     }
 
 
-def to_json(cv: CrossValidation, rates: InjectionRates | None = None) -> dict[str, Any]:
+def to_json(cv: CrossValidation, rates: Rates | None = None) -> dict[str, Any]:
     """Every figure of the cross-validation, for scripts."""
     level, figures = cv.level, cv.figures
     return {
@@ -114,11 +120,12 @@ def _line(name: str, tally: Tally, majority: float, position: float, handset: Ta
     )
 
 
-def to_markdown(cv: CrossValidation, rates: InjectionRates | None = None) -> str:
+def to_markdown(cv: CrossValidation, rates: Rates | None = None) -> str:
     """The report a person reads."""
     out = [
-        f"Grouped cross-validation: {cv.stories} stories in {cv.groups} groups (source/style), "
-        f"{cv.folds} folds; every figure is on groups the model was not fitted to.",
+        f"Grouped cross-validation: {cv.stories} stories in {cv.groups} groups (a group is a "
+        f"source: one writer or published author), {cv.folds} folds; every figure is on "
+        "sources the models were not fitted to.",
         "",
         "Section placement (share of labelled units placed in their section):",
     ]
@@ -163,9 +170,9 @@ def to_markdown(cv: CrossValidation, rates: InjectionRates | None = None) -> str
         f"{len(cv.flagged_stories)} stories"
         + (f" ({', '.join(cv.flagged_stories[:10])})" if cv.flagged_stories else "")
     )
-    if rates is not None:
+    for name, rate in (rates or {}).items():
         out.append(
-            f"Adversarial set: {rates.caught} of {rates.attempts} injection attempts flagged; "
-            f"{rates.false_alarms} of {rates.ordinary} ordinary texts flagged."
+            f"{name}: {rate.caught} of {rate.attempts} injection attempts flagged; "
+            f"{rate.false_alarms} of {rate.ordinary} ordinary texts flagged."
         )
     return "\n".join(out)

@@ -86,7 +86,7 @@ _PERCENTILE: Final = re.compile(r"[pP](?<!\w[pP])(?P<pct>50|75|90|95|99|99\.9|99
 _SCORE_NAME: Final = re.compile(
     r"\b(?:nps|csat|ces|sus|rating|score)\b\s*(?:of|at|:|=)?\s*$", re.IGNORECASE
 )
-_NEXT_WORD: Final = re.compile(r"\s+([A-Za-z][\w'-]*)")
+_NEXT_WORD: Final = re.compile(r"[ \t]+([A-Za-z][\w'-]*)")  # on the same line
 _NOUN_REACH: Final = 3  # "1.3 million annual driver contacts": the noun may follow two adjectives
 _YEAR: Final = re.compile(r"(?:19|20)\d{2}")
 _TIME_UNITS: Final = {
@@ -141,14 +141,28 @@ _FROM_BEFORE: Final = CaselessPattern(r"\bfrom\s+$")
 
 # A rate told as "N in M" ("1 in 5 nights", "one in ten deploys"): one figure, not two numbers.
 _IN_RATE: Final = re.compile(
-    rf"\s+(?:in|out of)\s+(?P<of>{_NUMERIC}|\b{_NUMBER_WORD}\b)(?:\s+(?P<noun>[A-Za-z][\w'-]*))?",
+    rf"\s+(?:in|out of|of)\s+(?P<of>{_NUMERIC}|\b{_NUMBER_WORD}\b)"
+    r"(?:\s+(?P<noun>[A-Za-z][\w'-]*))?",
     re.IGNORECASE,
 )
 # Fractions: "about a third", "two thirds of", "half the alerts", "cut in half".
 _FRACTION: Final = re.compile(
-    rf"(?:(?:{_APPROX})\s*)?"
+    rf"(?:(?P<approx>{_APPROX})\s*)?"
     r"\b(?:(?P<count>a|an|one|two|three|four)[\s-]+(?P<part>half|halves|thirds?|quarters?|fifths?"
-    r"|tenths?)(?=\s+of\b)|(?P<half>half)(?=\s+(?:the|of|our|its|their|a|an)\b|\s*[.,;)]|$))",
+    r"|tenths?)(?=\s+of\b)|(?<!first )(?<!econd )(?<!e last )(?<!e next )(?<! this )(?<!every )"
+    r"(?P<half>half)"
+    r"(?=\s+(?:the|of|our|its|their|a|an)\b)|(?<=in |by )(?P<cut>half)\b)",
+    re.IGNORECASE,
+)
+_OF_GROUP: Final = re.compile(
+    r"[ \t]+of[ \t]+(?:us|them|you|the|our|those|these|my|its|their|all)\b", re.IGNORECASE
+)
+_VERSION_AFTER: Final = re.compile(
+    r"\.\d|[ \t]+(?:release|version|hotfix|update|build|patch|sdk|beta|rc)\b", re.IGNORECASE
+)
+_ORDINAL_BEFORE: Final = re.compile(
+    r"(?:#|\b(?:decision|step|phase|option|yr|year|month|week|day|iphone|pixel|galaxy|android"
+    r"|firmware|python|java|node|postgres|ios|v)\s?)$",
     re.IGNORECASE,
 )
 _FRACTION_OF: Final = re.compile(
@@ -331,6 +345,13 @@ def find_figures(
             figures.append(figure)
             consumed = figure.end
     figures = _worded_figures(notes, start, end, figures)
+    # A bare number (no unit, noun or currency) is a figure only as one end of a change ("from
+    # 14 to 1"): alone it is a list number, a version or a name, and no question fits it.
+    figures = [
+        figure
+        for i, figure in enumerate(figures)
+        if not _bare(figure) or _in_change(notes, figures, i)
+    ]
     if found.ratio_words:
         figures.extend(
             Figure(text=m.group(), start=m.start(), end=m.end(), kind=MetricKind.RATIO,
@@ -348,6 +369,8 @@ def _in_rate(notes: str, match: re.Match[str], approx_start: int | None, end: in
         return None
     share = _number_value(match["word"]) if match["word"] else float(match["num"].replace(",", ""))
     base_text = tail["of"].replace(",", "")
+    if _YEAR.fullmatch(base_text):
+        return None  # "17 in 2020": a count in a year, not a rate
     base = _number_value(base_text) if not base_text[:1].isdigit() else float(base_text)
     if (not share and share != 0) or not base:
         return None
@@ -389,14 +412,13 @@ def _worded_figures(notes: str, start: int, end: int, figures: list[Figure]) -> 
         or ("tenth" in lowered)
     ):
         for m in _FRACTION.finditer(notes, start, end):
-            part = (m["part"] or m["half"]).lower()
+            part = (m["part"] or m["half"] or m["cut"]).lower()
             count = _number_value(m["count"]) if m["count"] else 1.0
             value = 100 * (count or 1.0) * _FRACTION_VALUES[part]
             if free(m.start(), m.end()):
                 extra.append(
                     Figure(text=m.group(), start=m.start(), end=m.end(), kind=MetricKind.PERCENT,
-                           value=round(value, 2), unit="%", approximate=m.start() < m.start(
-                               "count" if m["count"] else "half"))
+                           value=round(value, 2), unit="%", approximate=bool(m["approx"]))
                 )  # fmt: skip
     if " a " in lowered or " an " in lowered or lowered.startswith(("a ", "an ")):
         for m in _ONE_UNIT.finditer(notes, start, end):
@@ -428,6 +450,53 @@ def _worded_figures(notes: str, start: int, end: int, figures: list[Figure]) -> 
     if not extra:
         return figures
     return sorted([*figures, *extra], key=lambda f: f.start)
+
+
+_LABEL_LEAD: Final = re.compile(
+    rf"[pP]\d+(?:\.\d+)?\b[^\d$€£~<>]*?(?=[\d$€£~<>]|(?:{_APPROX}))", re.IGNORECASE
+)
+_APPROX_LEAD: Final = re.compile(rf"(?:(?:{_APPROX})\s*)+", re.IGNORECASE)
+
+
+def qualified_spans(figure: Figure) -> set[tuple[int, int]]:
+    """The figure's span, and the same without its percentile label and without its leading
+    qualifier ("p99 under 20ms", "under 20ms", "20ms"): labellers differ on those words."""
+    spans = {(figure.start, figure.end)}
+    offset = 0
+    for lead in (_LABEL_LEAD, _APPROX_LEAD):
+        found = lead.match(figure.text, offset)
+        if found and found.end() < len(figure.text):
+            offset = found.end()
+            spans.add((figure.start + offset, figure.end))
+    return spans
+
+
+def _bare(figure: Figure) -> bool:
+    """A number and nothing else: no unit, noun, currency, multiplier or approximation."""
+    return (
+        figure.kind is MetricKind.NUMBER
+        and figure.unit is None
+        and not figure.approximate
+        and all(c.isdigit() or c in ",." for c in figure.text)
+    )
+
+
+def _in_change(notes: str, figures: list[Figure], index: int) -> bool:
+    """Whether a figure is one end of a before/after change or the size of one."""
+    figure = figures[index]
+    for other in (figures[index - 1] if index else None, figures[index + 1 : index + 2]):
+        neighbour = other[0] if isinstance(other, list) and other else other
+        if not isinstance(neighbour, Figure):
+            continue
+        first, second = (
+            (neighbour, figure) if neighbour.start < figure.start else (figure, neighbour)
+        )
+        gap = notes[first.end : second.start]
+        if _FORWARD_GAP.match(gap) or _REVERSE_GAP.match(gap):
+            return True
+    lead = notes[max(0, figure.start - 60) : figure.start]
+    lowered = lead.lower()
+    return bool(_TO_LEAD.search(lead, lowered) or _DELTA_LEAD.search(lead, lowered))
 
 
 def _head(word: str) -> str:
@@ -464,11 +533,13 @@ def _figure(
     after_end = match.end()
     # A bare number hyphenated to a word names a kind of thing ("a 2-pager", "3-tier", "2-phase
     # commit"); with a unit ("5-minute") or a count noun ("a 6-engineer team") it is a figure.
+    hyphen_noun: re.Match[str] | None = None
     if notes[after_end : after_end + 1] == "-" and not (
         match["unit"] or match["mult"] or match["cur"]
     ):
-        word = _WORD_CANDIDATE.match(notes, after_end + 1, end)
-        if word and not {word.group().lower(), word.group().lower() + "s"} & count_nouns:
+        hyphen_noun = _WORD_CANDIDATE.match(notes, after_end + 1, end)
+        word = hyphen_noun.group().lower() if hyphen_noun else ""
+        if hyphen_noun and not {word, word + "s"} & count_nouns:
             return None
     if match["unit"] and _FRACTION_OF.match(notes, match.start("unit"), end):
         return None  # "three quarters of the teams" is a fraction (`_worded_figures`)
@@ -481,6 +552,10 @@ def _figure(
         not_figure_after
     ) and not (match["unit"] or match["cur"]):
         return None
+    if match["num"] and not match["unit"] and _VERSION_AFTER.match(notes, after_end, end):
+        return None  # "firmware 3.8.1", "the 4.2 release": a version, not an amount
+    if _ORDINAL_BEFORE.search(notes, max(floor, head - 12), head) and not match["unit"]:
+        return None  # "#1 complaint", "Decision 2:", "yr 2", "iPhone 8"
     if match["num"]:
         raw = match["num"].replace(",", "")
         if ":" in notes[max(floor, number_start - 1) : number_start] and not match["unit"]:
@@ -504,9 +579,23 @@ def _figure(
     fig_end = match.end()
     approximate = bool(approx_start is not None or match["plus"] or match["ish"] or match["num2"])
     noun: str | None = None
-    if kind in (MetricKind.NUMBER, MetricKind.RATE) and not has_currency:
-        noun_end = _count_noun(notes, fig_end, end, count_nouns)
-        if noun_end is not None:
+    if hyphen_noun is not None and kind is MetricKind.NUMBER:
+        # "a 6-engineer team": the count and its noun are one word.
+        noun, fig_end, kind = hyphen_noun.group().lower(), hyphen_noun.end(), MetricKind.COUNT
+    elif kind in (MetricKind.NUMBER, MetricKind.RATE) and not has_currency:
+        # "one site", "one now owns": the word "one" counts only a rubric count noun.
+        noun_end = _count_noun(
+            notes,
+            fig_end,
+            end,
+            count_nouns,
+            generic=value != 1 or not match["word"],
+            singular=value == 1 and not match["word"],
+        )
+        of_group = noun_end is None and value != 1 and bool(_OF_GROUP.match(notes, fig_end, end))
+        if of_group:
+            kind = MetricKind.COUNT  # "three of us", "two of the mobile engineers"
+        elif noun_end is not None:
             noun, fig_end = noun_end
             tail = _RATE_TAIL_AFTER_NOUN.match(notes, fig_end, end)
             if tail:
@@ -514,7 +603,7 @@ def _figure(
                 kind = MetricKind.RATE
             elif kind is MetricKind.NUMBER:
                 kind = MetricKind.COUNT
-        elif match["word"] and not rate:
+        elif match["word"] and not rate and not of_group:
             return None  # a number word with no unit or noun is ordinary prose ("one of")
         elif kind is MetricKind.NUMBER and _SCORE_NAME.search(
             notes, max(floor, fig_start - 12), fig_start
@@ -537,20 +626,74 @@ def _figure(
 
 
 def _count_noun(
-    notes: str, pos: int, end: int, count_nouns: frozenset[str]
+    notes: str,
+    pos: int,
+    end: int,
+    count_nouns: frozenset[str],
+    *,
+    generic: bool = True,
+    singular: bool = False,
 ) -> tuple[str, int] | None:
-    """The count noun within the next few words and where it ends ("12 critical queries")."""
+    """The noun a number counts, within the next few words, and where it ends.
+
+    A rubric count noun, or any plural-looking word ("12 critical queries", "five languages",
+    "3 charge nurses"; after "1", a singular one: "1 vendor"), with one more plural word joined
+    to it ("five team leads", "three business units").
+    """
     for _ in range(_NOUN_REACH):
         word = _NEXT_WORD.match(notes, pos, end)
         if word is None:
             return None
         pos = word.end()
         lowered = word.group(1).lower()
-        if lowered in count_nouns:
+        if (
+            lowered in count_nouns
+            or (generic and _plural(lowered))
+            or (singular and _nounish(lowered))
+        ):
+            following = _NEXT_WORD.match(notes, pos, end)
+            if following and _plural(following.group(1).lower()):
+                return following.group(1).lower(), following.end()
             return lowered, pos
-        if lowered in _STOP_NOUNS:
+        if lowered in _STOP_NOUNS or lowered in _NOT_NOUNS:
             return None  # "one of the teams", "1 in 5 nights": the noun belongs to another phrase
     return None
+
+
+# Words ending in "s" that are no plural noun, and words that end a count's reach.
+_NOT_NOUNS: Final = frozenset(
+    {
+        "was", "has", "is", "does", "goes", "says", "gets", "makes", "takes", "this", "its",
+        "his", "us", "as", "plus", "thus", "less", "across", "always", "sometimes", "perhaps",
+        "unless", "yes", "whereas", "besides", "towards", "afterwards", "hers", "ours", "theirs",
+        "yours", "per", "with", "from", "by", "into", "than", "were", "are", "be", "been", "had",
+        "have", "will", "would", "can", "could", "should", "may", "might", "must", "did", "do",
+        "not", "no", "each", "every", "which", "that", "who", "where", "when",
+        "while", "after", "before", "since", "until", "during", "over", "under", "about", "via",
+    }
+)  # fmt: skip
+
+
+def _plural(word: str) -> bool:
+    """Whether a word looks like a plural noun ("engineers", "svcs", "BUs")."""
+    return (
+        len(word) >= 3
+        and word.endswith("s")
+        and not word.endswith(("ss", "'s", "us", "is"))
+        and word.replace("-", "").isalpha()
+        and word not in _NOT_NOUNS
+    )
+
+
+def _nounish(word: str) -> bool:
+    """Whether a word could be a singular noun after "1" ("1 vendor", "1 region")."""
+    return (
+        len(word) >= 3
+        and word.replace("-", "").isalpha()
+        and word not in _NOT_NOUNS
+        and word not in _STOP_NOUNS
+        and not word.endswith(("ed", "ing", "ly"))
+    )
 
 
 def _attach_percentiles(notes: str, figures: list[Figure], start: int, end: int) -> list[Figure]:

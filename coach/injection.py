@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from coach.models import Excerpt, Flag
 from coach.rubrics import InjectionRubric
 from coach.segmenter import Line, split_lines, split_sentences
+
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
 
 
 def find_injections(
@@ -15,11 +19,14 @@ def find_injections(
         lines = split_lines(notes)
     flags: list[Flag] = []
     lowered = notes.lower()
+    code = [m.span() for m in _CODE_SPAN.finditer(notes)] if "`" in notes else []
     for kind in rubric.patterns:
         if not kind.may_match(lowered):
             continue
         evidence: dict[tuple[int, int], Excerpt] = {}
         for match in kind.finditer(notes, lowered):
+            if any(s <= match.start() and match.end() <= e for s, e in code):
+                continue  # `</notes>` in backticks is code being talked about
             start, end = _enclosing(notes, lines, match.start(), match.end(), kind.scope == "line")
             evidence[(start, end)] = Excerpt.of(notes, start, end)
         if evidence:

@@ -35,6 +35,12 @@ class LevelModel(BaseModel):
     borderline_margin: float = Field(
         default=0.25, ge=0, le=1, description="Runner-up this close to the top: borderline."
     )
+    top_needs: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="The highest level is read only when at least this likely; else the next.",
+    )
 
     @model_validator(mode="after")
     def _shapes(self) -> LevelModel:
@@ -65,6 +71,15 @@ class LevelModel(BaseModel):
         exps = [math.exp(value - top) for value in logits]
         total = sum(exps)
         return {level: e / total for level, e in zip(self.levels, exps, strict=True)}
+
+    def decide(self, probabilities: Mapping[Level, float]) -> Level:
+        """The most probable level; the highest level only when it is likely enough (`top_needs`),
+        since reading an L6 story as L7 misleads a candidate more than the reverse."""
+        ranked = sorted(self.levels, key=lambda level: level.rank)
+        best = max(ranked, key=lambda level: (probabilities.get(level, 0.0), -level.rank))
+        if best is ranked[-1] and probabilities.get(best, 0.0) < self.top_needs:
+            return ranked[-2]
+        return best
 
     def pull(self, features: Mapping[str, float], level: Level) -> list[tuple[str, float]]:
         """Each feature's contribution towards `level` against the others, largest first."""

@@ -171,7 +171,7 @@ def read_level(
     features = level_features(weights, signals, estimate, placed, tokens, reach)
     if model is not None:
         learned = model.probabilities(features)
-        estimate = max(LEVEL_ORDER, key=lambda level: (learned.get(level, 0.0), -level.rank))
+        estimate = model.decide(learned)
         probabilities = learned
     if role_flag is not None and estimate is not Level.L5:
         estimate = LEVEL_ORDER[estimate.rank - 1]
@@ -202,7 +202,7 @@ def read_level(
 
 def _one_level_lower(probabilities: dict[Level, float]) -> dict[Level, float]:
     """The distribution of a work level read one level lower (L5 absorbs L5 and L6)."""
-    lower = dict.fromkeys(probabilities, 0.0)
+    lower = dict.fromkeys(LEVEL_ORDER, 0.0)
     for level, p in probabilities.items():
         lower[LEVEL_ORDER[max(0, level.rank - 1)]] += p
     return lower
@@ -216,7 +216,7 @@ def _borderline(
         return None
     neighbours = [level for level in LEVEL_ORDER if abs(level.rank - estimate.rank) == 1]
     runner = max(neighbours, key=lambda level: probabilities.get(level, 0.0))
-    if probabilities[estimate] - probabilities.get(runner, 0.0) > model.borderline_margin:
+    if probabilities.get(estimate, 0.0) - probabilities.get(runner, 0.0) > model.borderline_margin:
         return None
     low, high = sorted((estimate, runner), key=lambda level: level.rank)
     return Borderline(levels=(low, high), label=f"borderline {low.value}/{high.value}")
@@ -252,6 +252,12 @@ def level_features(
                 customers = max(customers, value)
             elif figure.kind is MetricKind.DURATION and figure.unit in reach.months_per_unit:
                 months = max(months, value * reach.months_per_unit[figure.unit])
+    # The story's own words: how principal engineers write about their work ("roadmap",
+    # "sponsored", "every org") says more than any list of cues; the model keeps the words
+    # common enough in the corpus to weigh (`min_stories`).
+    for word in tokens.words:
+        if len(word) > 2 and word[0].isalpha():
+            features[f"word:{word}"] = 1.0
     features["reach.groups"] = math.log1p(groups)
     features["reach.customers"] = math.log10(1 + customers)
     features["reach.months"] = math.log1p(months)

@@ -260,17 +260,34 @@ def _in_parentheses(notes: str, start: int, end: int, floor: int, ceiling: int) 
     )
 
 
+_DECIMAL: Final = re.compile(r"\d[\d,]*\.\d+")
+_NINES: Final = re.compile(r"99\.9*\d?$")
+
+
+def significant_digits(number: str) -> int:
+    """Significant digits of a decimal as written: "13.4721" 6, "0.0004" 1, "2,300.5" 5."""
+    digits = number.replace(",", "").replace(".", "").lstrip("0")
+    return len(digits)
+
+
 def suspicious_precision(metrics: Sequence[Metric], rubric: QuantificationRubric) -> Flag | None:
     """Figures so precise they read as invented (LEVELS.md: "suspiciously precise figures")."""
-    limit = rubric.score.suspicious_decimals
-    pattern = re.compile(rf"\d\.\d{{{limit},}}")
-    evidence = [m.excerpt() for m in metrics if pattern.search(m.text)]
+    limit = rubric.score.suspicious_digits
+    evidence = [
+        m.excerpt()
+        for m in metrics
+        if any(
+            significant_digits(found.group()) >= limit and not _NINES.match(found.group())
+            for found in _DECIMAL.finditer(m.text)
+        )
+    ]
     if not evidence:
         return None
     return Flag(
         code="suspicious_precision",
         message=(
-            f"Figures with {limit} or more decimals read as invented unless you show the source."
+            f"Figures with {limit} or more significant digits read as invented unless you show "
+            "the source."
         ),
         evidence=evidence,
     )

@@ -306,7 +306,7 @@ class QuantScoreRubric(_Strict):
     rubric: str
     components: list[QuantComponent]
     story_level_credit: float = Field(ge=0, le=1)
-    suspicious_decimals: int = Field(ge=1)
+    suspicious_digits: int = Field(ge=2)
 
     @cached_property
     def total_weight(self) -> float:

@@ -163,9 +163,11 @@ def write_model(model: PlacementModel | LevelModel, directory: Path) -> Path:
 LEVEL_MODEL_ID: Final = "level_model"
 LEVEL_MODEL_VERSION: Final = 1
 LEVEL_PARAMS: Final[dict[str, float | int | str]] = {
-    "C": 0.5,  # L2 strength: the corpus is a few hundred stories, the features a few dozen
+    "C": 0.01,  # strong L2: a few hundred stories, a thousand-odd word features
     "class_weight": "balanced",  # L7 is the rarest label and the one users most need read right
     "max_iter": 2000,
+    "min_stories": 10,  # a word weighs only if this many training stories use it
+    "top_needs": 0.5,  # L7 only when more likely than not
 }
 
 
@@ -199,7 +201,9 @@ def train_level(examples: Sequence[LevelExample], digest: str) -> LevelModel | N
         return None
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
-    names = sorted({name for example in examples for name in example.features})
+    used: Counter[str] = Counter(name for example in examples for name in example.features)
+    floor = int(LEVEL_PARAMS["min_stories"])
+    names = sorted(n for n, c in used.items() if not n.startswith("word:") or c >= floor)
     rows = [[example.features.get(name, 0.0) for name in names] for example in examples]
     means = [sum(column) / len(rows) for column in zip(*rows, strict=True)]
     scales = []
@@ -224,6 +228,7 @@ def train_level(examples: Sequence[LevelExample], digest: str) -> LevelModel | N
         ),
         levels=levels,
         features=names,
+        top_needs=float(LEVEL_PARAMS["top_needs"]),
         mean=[round(m, _DIGITS + 2) for m in means],
         scale=[round(s, _DIGITS + 2) for s in scales],
         coefficients=[[round(float(c), _DIGITS) for c in row] for row in fitted.coef_]

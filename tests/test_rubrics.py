@@ -58,8 +58,8 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
         ("level.v2.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
-        ("injection.v1.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
-        ("quantification.v2.yaml", QuantificationRubric, ("version: 2", "version: 3"), "agree"),
+        ("injection.v2.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
+        ("quantification.v3.yaml", QuantificationRubric, ("version: 3", "version: 4"), "agree"),
         ("level.v2.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
     ],
 )
