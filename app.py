@@ -385,6 +385,11 @@ def _level(result: CoachResult) -> None:
             "How sure: "
             + " · ".join(f"{lv.value} {p:.0%}" for lv, p in level.probabilities.items())
         )
+    if level.borderline and level.borderline.tip:
+        st.markdown(
+            f"**What would tip it to {level.borderline.levels[1].value}:** "
+            + " ".join(markdown_escape(tip) for tip in level.borderline.tip)
+        )
     st.progress(min(1.0, level.points / 2), text="L5 ← where the story reads → L7")
     for signal in level.signals:
         quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)

@@ -25,7 +25,7 @@ from unittest import mock
 from benchmarks.fake_model import EchoModel
 from coach.calibration import read_seed
 from coach.config import PROJECT_ROOT, Settings, get_settings
-from coach.corpus import read_corpus_file
+from coach.corpus import read_corpus, read_corpus_file
 from coach.cues import tokenize
 from coach.engine import build_result, coach_offline, prepare_notes
 from coach.injection import find_injections
@@ -250,6 +250,27 @@ def _print_in_process(notes: str) -> None:
     )
 
 
+def bench_training() -> None:
+    """Seconds to fit both learned models to the whole corpus, as `make train` does."""
+    from coach import training  # CRFsuite and scikit-learn: the train extra
+
+    rubrics = load_rubrics(get_settings().rubrics_dir)
+    stories = read_corpus([get_settings().corpus_dir / "stories"])
+    began = time.perf_counter()
+    sequences = [seq for story in stories for seq in training.training_sequences(story, rubrics)]
+    features = time.perf_counter()
+    placement = training.train_placement(sequences, "bench", len(stories))
+    fitted = time.perf_counter()
+    by_rule = rubrics.model_copy(update={"placement": placement, "level_model": None})
+    training.train_level([training.level_example(s, by_rule) for s in stories], "bench")
+    done = time.perf_counter()
+    print(
+        f"training on {len(stories)} stories: {done - began:.1f} s (features "
+        f"{features - began:.1f} s, placement CRF {fitted - features:.1f} s, level model "
+        f"{done - fitted:.1f} s)"
+    )
+
+
 def main() -> None:
     """Print the figures."""
     stories = _stories()
@@ -262,6 +283,7 @@ def main() -> None:
     print(f"model pipeline, fake model with {LATENCY:g} s latency, the seed's case studies:")
     bench_pipeline()
     bench_app()
+    bench_training()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
 

@@ -3,12 +3,48 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Final
 
 from coach.models import Excerpt, Flag
 from coach.rubrics import InjectionRubric
 from coach.segmenter import Line, split_lines, split_sentences
 
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
+# Characters that hide a word from a pattern without changing how it reads: zero-width marks and
+# soft hyphens are dropped; letters from other scripts that look like Latin ones are read as them.
+_INVISIBLE: Final = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+_LOOK_ALIKES: Final = str.maketrans(
+    "аеорсухіјѕԁɡοαειкνρτυАЕОРСХІЈЅВМНКТ",
+    "aeopcyxijsdgoaeikvptuAEOPCXIJSBMHKT",
+)
+_LEET: Final = str.maketrans("013457@$", "oieastas")
+# A word of letters with two or more of those digits in it ("1gn0r3"), unlike "p99", "k8s", "ec2".
+_LEET_WORD: Final = re.compile(r"\b(?=[\w@$]*[A-Za-z])(?:[A-Za-z]*[013457@$]){2,}[\w@$]*")
+
+
+def readable_views(notes: str) -> list[tuple[str, list[int] | None]]:
+    """The notes as a pattern should read them: as written, then (where it differs) with
+    invisible characters dropped, compatibility forms folded (full-width letters) and look-alike
+    letters read as Latin, then that again with digits read as the letters they imitate. Each
+    view but the first comes with the index in `notes` of each of its characters."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(notes):
+        if char in _INVISIBLE:
+            continue
+        folded = (
+            unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKES) if ord(char) > 127 else char
+        )
+        chars.extend(folded)
+        origin.extend([index] * len(folded))
+    views: list[tuple[str, list[int] | None]] = [(notes, None)]
+    plain = "".join(chars)
+    if plain != notes:
+        views.append((plain, origin))
+    if _LEET_WORD.search(plain):
+        views.append((plain.translate(_LEET), origin))
+    return views
 
 
 def find_injections(
@@ -18,17 +54,25 @@ def find_injections(
     if lines is None:
         lines = split_lines(notes)
     flags: list[Flag] = []
-    lowered = notes.lower()
     code = [m.span() for m in _CODE_SPAN.finditer(notes)] if "`" in notes else []
+    views = readable_views(notes)
     for kind in rubric.patterns:
-        if not kind.may_match(lowered):
-            continue
         evidence: dict[tuple[int, int], Excerpt] = {}
-        for match in kind.finditer(notes, lowered):
-            if any(s <= match.start() and match.end() <= e for s, e in code):
-                continue  # `</notes>` in backticks is code being talked about
-            start, end = _enclosing(notes, lines, match.start(), match.end(), kind.scope == "line")
-            evidence[(start, end)] = Excerpt.of(notes, start, end)
+        for text, origin in views:
+            lowered = text.lower()
+            if not kind.may_match(lowered):
+                continue
+            # Patterns are ASCII-caseless; lower-cased text (same length, same spans) lets the
+            # patterns written for other scripts match capitals too ("Игнорируй").
+            subject = lowered if len(lowered) == len(text) else text
+            for match in kind.finditer(subject, lowered):
+                begin, finish = match.span()
+                if origin is not None:
+                    begin, finish = origin[begin], origin[max(begin, finish - 1)] + 1
+                if any(s <= begin and finish <= e for s, e in code):
+                    continue  # `</notes>` in backticks is code being talked about
+                start, end = _enclosing(notes, lines, begin, finish, kind.scope == "line")
+                evidence[(start, end)] = Excerpt.of(notes, start, end)
         if evidence:
             flags.append(
                 Flag(

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from coach.models import Level
-from coach.sequence_model import TrainingRecord
+from coach.sequence_model import LearnedModel
 
 
-class LevelModel(BaseModel):
+class LevelModel(LearnedModel):
     """Standardised features, per-level coefficients and intercepts of a fitted classifier."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    version: int
-    description: str
-    trained: TrainingRecord
     levels: list[Level] = Field(min_length=2)
     features: list[str] = Field(min_length=1)
     mean: list[float]
@@ -60,13 +55,35 @@ class LevelModel(BaseModel):
             for name, mean, scale in zip(self.features, self.mean, self.scale, strict=True)
         ]
 
-    def probabilities(self, features: Mapping[str, float]) -> dict[Level, float]:
-        """P(level | features) for every level the model knows."""
-        x = self.vector(features)
-        logits = [
-            intercept + sum(c * v for c, v in zip(row, x, strict=True))
+    @cached_property
+    def _absent(self) -> list[float]:
+        """Each level's logit when every feature is 0: most of a story's word features are."""
+        return [
+            intercept - sum(c * m / s for c, m, s in zip(row, self.mean, self.scale, strict=True))
             for row, intercept in zip(self.coefficients, self.intercepts, strict=True)
         ]
+
+    @cached_property
+    def _per_unit(self) -> dict[str, list[float]]:
+        """Feature -> each level's logit change per unit of the feature's raw value."""
+        return {
+            name: [row[i] / self.scale[i] for row in self.coefficients]
+            for i, name in enumerate(self.features)
+        }
+
+    def probabilities(self, features: Mapping[str, float]) -> dict[Level, float]:
+        """P(level | features) for every level the model knows.
+
+        The same as the dot product of `vector(features)` with each level's coefficients, summed
+        over the features the story has only.
+        """
+        logits = list(self._absent)
+        per_unit = self._per_unit
+        for name, value in features.items():
+            steps = per_unit.get(name)
+            if steps is not None and value:
+                for i, step in enumerate(steps):
+                    logits[i] += step * value
         top = max(logits)
         exps = [math.exp(value - top) for value in logits]
         total = sum(exps)
@@ -80,6 +97,15 @@ class LevelModel(BaseModel):
         if best is ranked[-1] and probabilities.get(best, 0.0) < self.top_needs:
             return ranked[-2]
         return best
+
+    def weight_towards(self, feature: str, level: Level) -> float:
+        """How much one unit of a feature moves `level`'s logit against the other levels'."""
+        steps = self._per_unit.get(feature)
+        if steps is None or level not in self.levels:
+            return 0.0
+        row = self.levels.index(level)
+        others = [steps[i] for i in range(len(steps)) if i != row]
+        return steps[row] - sum(others) / len(others)
 
     def pull(self, features: Mapping[str, float], level: Level) -> list[tuple[str, float]]:
         """Each feature's contribution towards `level` against the others, largest first."""

@@ -27,6 +27,7 @@ from coach.rubrics import DimensionRubric, LevelRubric, ReachRubric, ScoringKey
 
 _MAX_EVIDENCE: Final = 4
 _RESULT_METRICS_COUNTED: Final = 2
+_TIPS: Final = 2  # what would tip a borderline reading: the two dimensions that weigh most
 I_WORDS: Final = frozenset({"i", "i'm", "i've", "i'd"})
 WE_WORDS: Final = frozenset({"we", "we've", "we'd", "we're"})
 # A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
@@ -195,7 +196,7 @@ def read_level(
         probabilities=(
             {level: round(p, 3) for level, p in probabilities.items()} if probabilities else None
         ),
-        borderline=_borderline(estimate, probabilities, model),
+        borderline=_borderline(estimate, probabilities, model, signals, rubric),
     )
     return LevelRead(reading, weights, role_flag, features)
 
@@ -209,9 +210,14 @@ def _one_level_lower(probabilities: dict[Level, float]) -> dict[Level, float]:
 
 
 def _borderline(
-    estimate: Level, probabilities: dict[Level, float] | None, model: LevelModel | None
+    estimate: Level,
+    probabilities: dict[Level, float] | None,
+    model: LevelModel | None,
+    signals: Sequence[LevelSignal],
+    rubric: LevelRubric,
 ) -> Borderline | None:
-    """The neighbouring level, when the reading is close to it."""
+    """The neighbouring level when the reading is close to it, and what would tip it up: the
+    advice of the dimensions below the higher level that the model weighs most towards it."""
     if probabilities is None or model is None:
         return None
     neighbours = [level for level in LEVEL_ORDER if abs(level.rank - estimate.rank) == 1]
@@ -219,7 +225,17 @@ def _borderline(
     if probabilities.get(estimate, 0.0) - probabilities.get(runner, 0.0) > model.borderline_margin:
         return None
     low, high = sorted((estimate, runner), key=lambda level: level.rank)
-    return Borderline(levels=(low, high), label=f"borderline {low.value}/{high.value}")
+    below = [s for s in signals if s.level.rank < high.rank]
+    weighed = sorted(below, key=lambda s: -model.weight_towards(f"{s.dimension}.reads", high))
+    return Borderline(
+        levels=(low, high),
+        label=f"borderline {low.value}/{high.value}",
+        tip=[
+            f"{s.dimension.replace('_', ' ').capitalize()}: "
+            + rubric.dimensions[s.dimension].advice[high]
+            for s in weighed[:_TIPS]
+        ],
+    )
 
 
 def level_features(

@@ -293,6 +293,9 @@ class Borderline(_Frozen):
 
     levels: tuple[Level, Level]
     label: str = Field(description='How to say it, e.g. "borderline L6/L7".')
+    tip: list[str] = Field(
+        default_factory=list, description="What would tip the reading to the higher level."
+    )
 
 
 class LevelReading(_Frozen):

@@ -133,6 +133,7 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
                 {
                     "levels": [level.value for level in result.level.borderline.levels],
                     "label": result.level.borderline.label,
+                    "tip": result.level.borderline.tip,
                 }
                 if result.level.borderline
                 else None

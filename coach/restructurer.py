@@ -25,6 +25,7 @@ from coach.models import (
 from coach.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measure_all
 from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, more_words_than, split_lines, split_units
+from coach.sequence_model import backtrack
 from coach.unit_features import LineHeadings, unit_features
 
 _SECTIONS: Final[tuple[Section, ...]] = tuple(Section)
@@ -193,13 +194,7 @@ def _best_path(emissions: list[list[float]], rubric: StarPlusRubric) -> list[int
                 earlier_value, earlier_source = scores[target], target
         back.append(step_back)
         scores = new_scores
-    state = max(range(count), key=scores.__getitem__)
-    path = [state]
-    for step_back in reversed(back):
-        state = step_back[state]
-        path.append(state)
-    path.reverse()
-    return path
+    return backtrack(scores, back)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,9 @@ class TrainingRecord(BaseModel):
     params: dict[str, float | int | str]
 
 
-class PlacementModel(BaseModel):
-    """Section labels, transition weights and per-feature state weights of a linear-chain CRF."""
+class LearnedModel(BaseModel):
+    """What every learned model's file says of itself: its id and version (the file name's),
+    what it is, and what it was fitted to."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,6 +41,11 @@ class PlacementModel(BaseModel):
     version: int
     description: str
     trained: TrainingRecord
+
+
+class PlacementModel(LearnedModel):
+    """Section labels, transition weights and per-feature state weights of a linear-chain CRF."""
+
     labels: list[Section] = Field(min_length=1)
     transitions: list[list[float]]  # [from][to]
     weights: dict[str, dict[Section, float]]
@@ -111,7 +117,12 @@ def _viterbi(scores: list[list[float]], transitions: list[list[float]]) -> list[
             new_best.append(value + row[target])
         back.append(step)
         best = new_best
-    state = max(range(size), key=best.__getitem__)
+    return backtrack(best, back)
+
+
+def backtrack(final: list[float], back: list[list[int]]) -> list[int]:
+    """The best path of a Viterbi pass from its last scores and back-pointers (ties: earliest)."""
+    state = max(range(len(final)), key=final.__getitem__)
     path = [state]
     for step in reversed(back):
         state = step[state]
@@ -120,32 +131,40 @@ def _viterbi(scores: list[list[float]], transitions: list[list[float]]) -> list[
     return path
 
 
-def _log_sum(values: Sequence[float]) -> float:
-    top = max(values)
-    return top + math.log(sum(math.exp(v - top) for v in values))
-
-
 def _marginals(scores: list[list[float]], transitions: list[list[float]]) -> list[list[float]]:
-    """P(label of unit t | all units), by forward-backward in log space."""
+    """P(label of unit t | all units), by forward-backward with per-step scaling.
+
+    Probabilities, not logs: each unit's scores are shifted by their maximum before `exp`, and
+    each step's forward and backward vectors are scaled to sum to one, so nothing overflows and
+    the shifts and scales cancel in the normalised product.
+    """
     size, length = len(transitions), len(scores)
-    forward = [list(scores[0])]
-    for row in scores[1:]:
+    moves = [[math.exp(w) for w in row] for row in transitions]
+    emitted = []
+    for row in scores:
+        top = max(row)
+        emitted.append([math.exp(v - top) for v in row])
+    forward = [_scaled(emitted[0])]
+    for t in range(1, length):
         last = forward[-1]
+        here = emitted[t]
         forward.append(
-            [
-                row[t] + _log_sum([last[s] + transitions[s][t] for s in range(size)])
-                for t in range(size)
-            ]
+            _scaled(
+                [here[j] * sum(last[i] * moves[i][j] for i in range(size)) for j in range(size)]
+            )
         )
-    backward = [[0.0] * size for _ in range(length)]
+    backward = [[1.0] * size for _ in range(length)]
     for t in range(length - 2, -1, -1):
-        following, row = backward[t + 1], scores[t + 1]
-        backward[t] = [
-            _log_sum([transitions[s][u] + row[u] + following[u] for u in range(size)])
-            for s in range(size)
-        ]
-    total = _log_sum(forward[-1])
+        after, following = emitted[t + 1], backward[t + 1]
+        backward[t] = _scaled(
+            [sum(moves[i][j] * after[j] * following[j] for j in range(size)) for i in range(size)]
+        )
     return [
-        [math.exp(f + b - total) for f, b in zip(fw, bw, strict=True)]
+        _scaled([f * b for f, b in zip(fw, bw, strict=True)])
         for fw, bw in zip(forward, backward, strict=True)
     ]
+
+
+def _scaled(values: list[float]) -> list[float]:
+    total = sum(values)
+    return [v / total for v in values] if total > 0 else [1.0 / len(values)] * len(values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from coach.cues import Tokens
@@ -61,6 +62,7 @@ def _length_bucket(words: int) -> str:
 _SUFFIXES: Final = ("ing", "ed", "es", "s", "ly")
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     """A crude stem: the word less one common suffix, for words long enough to have one."""
     if len(word) < 5:
