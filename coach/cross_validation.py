@@ -8,6 +8,7 @@ each relative position) and the hand-set placement, so a figure says what the le
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from coach.training import (
 DEFAULT_FOLDS: Final = 5
 _POSITION_BINS: Final = 10
 _FLAGGING_CODES: Final = ("injection", "suspicious_precision")
+_CALIBRATION_BINS: Final = 5
+_ANY_NUMBER: Final = re.compile(r"[$€£~]?\d[\d,.]*(?:%|[a-zA-Z]+)?")  # the figures baseline
 
 
 @dataclass(slots=True)
@@ -178,6 +181,35 @@ class LevelFigures:
 
     pairs: list[tuple[Level, Level]] = field(default_factory=list)  # (gold, read)
     majority_correct: int = 0
+    # (gold, the reading's probability of each level), where a learned reading gave them
+    forecasts: list[tuple[Level, dict[Level, float]]] = field(default_factory=list)
+
+    @property
+    def brier(self) -> float:
+        """Mean squared distance between the probabilities and the labelled level (0 is best)."""
+        if not self.forecasts:
+            return 0.0
+        return sum(
+            sum((p.get(level, 0.0) - (level is gold)) ** 2 for level in Level)
+            for gold, p in self.forecasts
+        ) / len(self.forecasts)
+
+    @property
+    def calibration_error(self) -> float:
+        """Expected calibration error over five bins of the top probability: how far "80%
+        sure" is from being right 80% of the time."""
+        bins: list[list[tuple[float, bool]]] = [[] for _ in range(_CALIBRATION_BINS)]
+        for gold, p in self.forecasts:
+            top = max(p, key=lambda level: p[level])
+            bins[min(_CALIBRATION_BINS - 1, int(p[top] * _CALIBRATION_BINS))].append(
+                (p[top], top is gold)
+            )
+        total = sum(len(b) for b in bins) or 1
+        return sum(
+            len(b) / total * abs(sum(c for c, _ in b) / len(b) - sum(r for _, r in b) / len(b))
+            for b in bins
+            if b
+        )
 
     @property
     def exact(self) -> float:
@@ -227,6 +259,7 @@ class CrossValidation:
     level_by_rule: LevelFigures
     borderline: int
     figures: FigureFigures
+    figures_baseline: FigureFigures  # every run of digits with what is glued to it
     flagged_stories: list[str]
 
 
@@ -254,6 +287,7 @@ def cross_validate(
         level_by_rule=LevelFigures(),
         borderline=0,
         figures=FigureFigures(),
+        figures_baseline=FigureFigures(),
         flagged_stories=[],
     )
     for number, held in enumerate(plan, start=1):
@@ -286,6 +320,8 @@ def _read_held_out(
     gold = story.record.level
     coached = coach_offline(story.notes, learned, target=gold, max_chars=len(story.notes) + 1)
     result.level.pairs.append((gold, coached.level.estimate))
+    if coached.level.probabilities:
+        result.level.forecasts.append((gold, dict(coached.level.probabilities)))
     result.level.majority_correct += gold is majority
     ruled = coach_offline(story.notes, by_rule, target=gold, max_chars=len(story.notes) + 1)
     result.level_by_rule.pairs.append((gold, ruled.level.estimate))
@@ -302,6 +338,8 @@ def _read_held_out(
         not_figure_after=quant.not_figure_after_set,
     )
     _count_figures(story, [((f.start, f.end), qualified_spans(f)) for f in found], result.figures)
+    numbers = [(m.span(), {m.span()}) for m in _ANY_NUMBER.finditer(story.notes)]
+    _count_figures(story, numbers, result.figures_baseline)
 
 
 def _count_figures(

@@ -94,6 +94,8 @@ def to_json(cv: CrossValidation, rates: Rates | None = None) -> dict[str, Any]:
             else 0.0,
             "stories": len(level.pairs),
             "borderline": cv.borderline,
+            "brier": round(level.brier, 4),
+            "calibration_error": round(level.calibration_error, 4),
             "by_rule": {
                 "exact": round(cv.level_by_rule.exact, 4),
                 "l7_recall": round(cv.level_by_rule.l7_recall, 4),
@@ -101,6 +103,9 @@ def to_json(cv: CrossValidation, rates: Rates | None = None) -> dict[str, Any]:
             },
         },
         "figures": {
+            "baseline_exact": round(cv.figures_baseline.exact / figures.gold, 4)
+            if figures.gold
+            else 0.0,
             "gold": figures.gold,
             "exact": figures.exact,
             "overlapping": figures.overlapping,
@@ -152,7 +157,8 @@ def to_markdown(cv: CrossValidation, rates: Rates | None = None) -> str:
         "",
         f"Level: {level.exact:.1%} exact (majority level {majority:.1%}); L7 recall "
         f"{level.l7_recall:.1%}; L6 precision {level.l6_precision:.1%}; "
-        f"{level.below_read_l7} L5/L6 stories read L7; {cv.borderline} read borderline.",
+        f"{level.below_read_l7} L5/L6 stories read L7; {cv.borderline} read borderline; "
+        f"Brier score {level.brier:.3f}, calibration error {level.calibration_error:.1%}.",
         f"  by the hand-set rule: {cv.level_by_rule.exact:.1%} exact, L7 recall "
         f"{cv.level_by_rule.l7_recall:.1%}, {cv.level_by_rule.below_read_l7} L5/L6 read L7.",
     ]
@@ -162,7 +168,8 @@ def to_markdown(cv: CrossValidation, rates: Rates | None = None) -> str:
         out.append(
             f"Figures: {found.exact / found.gold:.1%} found with the exact span, "
             f"{found.overlapping / found.gold:.1%} overlapping, of {found.gold}; "
-            f"{found.spurious} of {found.found} found are not labelled figures. "
+            f"{found.spurious} of {found.found} found are not labelled figures (every run of "
+            f"digits: {cv.figures_baseline.exact / found.gold:.1%} exact). "
             f"Missed most: {missed}"
         )
     out.append(

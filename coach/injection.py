@@ -26,22 +26,27 @@ _LEET_WORD: Final = re.compile(r"\b(?=[\w@$]*[A-Za-z])(?:[A-Za-z]*[013457@$]){2,
 def readable_views(notes: str) -> list[tuple[str, list[int] | None]]:
     """The notes as a pattern should read them: as written, then (where it differs) with
     invisible characters dropped, compatibility forms folded (full-width letters) and look-alike
-    letters read as Latin, then that again with digits read as the letters they imitate. Each
-    view but the first comes with the index in `notes` of each of its characters."""
-    chars: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(notes):
-        if char in _INVISIBLE:
-            continue
-        folded = (
-            unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKES) if ord(char) > 127 else char
-        )
-        chars.extend(folded)
-        origin.extend([index] * len(folded))
+    letters read as Latin, then that again with digits read as the letters they imitate. A view
+    whose characters are not those of the notes one for one comes with the index in `notes` of
+    each of its characters."""
     views: list[tuple[str, list[int] | None]] = [(notes, None)]
-    plain = "".join(chars)
-    if plain != notes:
-        views.append((plain, origin))
+    plain, origin = notes, None
+    if not notes.isascii():  # ASCII text has nothing to drop or fold: the common case, kept fast
+        chars: list[str] = []
+        positions: list[int] = []
+        for index, char in enumerate(notes):
+            if char in _INVISIBLE:
+                continue
+            folded = (
+                unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKES)
+                if ord(char) > 127
+                else char
+            )
+            chars.append(folded)
+            positions.extend([index] * len(folded))
+        plain, origin = "".join(chars), positions
+        if plain != notes:
+            views.append((plain, origin))
     if _LEET_WORD.search(plain):
         views.append((plain.translate(_LEET), origin))
     return views

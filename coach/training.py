@@ -32,7 +32,9 @@ from coach.unit_features import is_content_feature
 MODEL_ID: Final = "placement"
 MODEL_VERSION: Final = 1
 PARAMS: Final[dict[str, float | int | str]] = {
-    "c1": 0.05,  # L1: most word features get no weight at all, so the file stays small
+    # L1 leaves most word features at no weight, so the file stays small and coaching fast;
+    # 0.02/0.1 scored 0.7 points higher in grouped CV but doubled the features and the batch time.
+    "c1": 0.05,
     "c2": 0.05,
     "max_iterations": 200,
     "feature.possible_transitions": 1,

@@ -64,7 +64,8 @@ def test_pieces_become_spans_of_the_notes(tmp_path: Path) -> None:
         ({"units": [["action", "not in the notes"]]}, "unit 'not in the notes'"),
         ({"figures": ["12 weeks"]}, "figure '12 weeks'"),
         ({"dimensions": {"scope": "L6"}}, "no level for"),
-        ({"units": [["action", "export took 9 hours"], ["result", "took 9"]]}, "overlap"),
+        ({"units": [["action", "export took 9 hours"], ["result", "took 9"]]}, "after character"),
+        ({"figures": ["9 hours", "9 hours"]}, "figure '9 hours'"),  # a repeat is the next one
         ({"level": "L9"}, "not a corpus record"),
         ({"surprise": 1}, "not a corpus record"),
     ],
