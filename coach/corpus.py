@@ -12,11 +12,12 @@ import json
 import random
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -65,6 +66,21 @@ class GoldUnit:
     start: int
     end: int
     label: Section | Literal["heading"]
+
+
+LabelT = TypeVar("LabelT")
+
+
+def most_overlapped(
+    start: int, end: int, spans: Iterable[tuple[int, int, LabelT]]
+) -> LabelT | None:
+    """The label whose spans share most characters with [start, end), or None if none does."""
+    shares: Counter[LabelT] = Counter()
+    for span_start, span_end, label in spans:
+        shared = min(end, span_end) - max(start, span_start)
+        if shared > 0:
+            shares[label] += shared
+    return shares.most_common(1)[0][0] if shares else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from coach.corpus import (
     CorpusStory,
     GoldUnit,
     as_written,
+    most_overlapped,
     shuffled,
 )
 from coach.engine import coach_offline
@@ -76,12 +77,7 @@ class Tally:
 
 def predicted(gold: GoldUnit, placed: Sequence[tuple[int, int, Section]]) -> Section | None:
     """The section holding most of a gold unit's characters."""
-    shares: Counter[Section] = Counter()
-    for start, end, section in placed:
-        shared = min(gold.end, end) - max(gold.start, start)
-        if shared > 0:
-            shares[section] += shared
-    return shares.most_common(1)[0][0] if shares else None
+    return most_overlapped(gold.start, gold.end, placed)
 
 
 def grouped_folds(stories: Sequence[CorpusStory], folds: int) -> list[list[int]]:

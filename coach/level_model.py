@@ -106,15 +106,3 @@ class LevelModel(LearnedModel):
         row = self.levels.index(level)
         others = [steps[i] for i in range(len(steps)) if i != row]
         return steps[row] - sum(others) / len(others)
-
-    def pull(self, features: Mapping[str, float], level: Level) -> list[tuple[str, float]]:
-        """Each feature's contribution towards `level` against the others, largest first."""
-        x = self.vector(features)
-        row = self.levels.index(level)
-        others = [r for r in range(len(self.levels)) if r != row]
-        pulls = []
-        for column, name in enumerate(self.features):
-            mine = self.coefficients[row][column]
-            rest = sum(self.coefficients[r][column] for r in others) / len(others)
-            pulls.append((name, (mine - rest) * x[column]))
-        return sorted(pulls, key=lambda item: -item[1])

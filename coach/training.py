@@ -20,7 +20,15 @@ from typing import Final
 
 import pycrfsuite  # type: ignore[import-untyped]
 
-from coach.corpus import HEADING, Arrangement, CorpusStory, GoldUnit, as_written, shuffled
+from coach.corpus import (
+    HEADING,
+    Arrangement,
+    CorpusStory,
+    GoldUnit,
+    as_written,
+    most_overlapped,
+    shuffled,
+)
 from coach.engine import prepare_notes
 from coach.level_model import LevelModel
 from coach.models import LEVEL_ORDER, Framework, Level, Section
@@ -52,15 +60,8 @@ class TrainingSequence:
 
 def overlap_label(start: int, end: int, gold: Sequence[GoldUnit]) -> Section | None:
     """The gold section of the labelled unit sharing most characters with [start, end)."""
-    shares: Counter[Section | str] = Counter()
-    for unit in gold:
-        shared = min(end, unit.end) - max(start, unit.start)
-        if shared > 0:
-            shares[unit.label] += shared
-    if not shares:
-        return None
-    label = shares.most_common(1)[0][0]
-    return None if label == HEADING else Section(label)
+    label = most_overlapped(start, end, ((u.start, u.end, u.label) for u in gold))
+    return None if label is None or label == HEADING else Section(label)
 
 
 def _sequence(
