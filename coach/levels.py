@@ -28,6 +28,7 @@ from coach.rubrics import DimensionRubric, LevelRubric, ReachRubric, ScoringKey
 _MAX_EVIDENCE: Final = 4
 _RESULT_METRICS_COUNTED: Final = 2
 _TIPS: Final = 2  # what would tip a borderline reading: the two dimensions that weigh most
+_COUNTED: Final = 3  # reach phrases counted up to this many: the fourth adds nothing
 I_WORDS: Final = frozenset({"i", "i'm", "i've", "i'd"})
 WE_WORDS: Final = frozenset({"we", "we've", "we'd", "we're"})
 # A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
@@ -169,7 +170,7 @@ def read_level(
     estimate = estimate_level(signals, rubric)
     role_flag = personal_role_flag(notes, placed, tokens, rubric)
     probabilities: dict[Level, float] | None = None
-    features = level_features(weights, signals, estimate, placed, tokens, reach)
+    features = level_features(notes, weights, signals, estimate, placed, tokens, reach)
     if model is not None:
         learned = model.probabilities(features)
         estimate = model.decide(learned)
@@ -239,6 +240,7 @@ def _borderline(
 
 
 def level_features(
+    notes: str,
     weights: dict[str, DimensionWeights],
     signals: Sequence[LevelSignal],
     rule_estimate: Level,
@@ -247,7 +249,9 @@ def level_features(
     reach: ReachRubric,
 ) -> dict[str, float]:
     """What the learned level reading weighs: each dimension's cues and rule reading, the rule's
-    estimate, the story's length, and reach read as quantities from its counted figures."""
+    estimate, the story's length and words, and reach read as quantities: teams, customers and
+    months from its counted figures; the most senior person named; how often the work was taken
+    up beyond the author's team; how often people grew into more senior roles."""
     features: dict[str, float] = {}
     for signal in signals:
         found = weights[signal.dimension]
@@ -274,6 +278,12 @@ def level_features(
     for word in tokens.words:
         if len(word) > 2 and word[0].isalpha():
             features[f"word:{word}"] = 1.0
+    lowered = notes.lower()
+    features["reach.stakeholder"] = float(
+        next((rank for rank, p in reach.stakeholder_patterns if p.search(lowered)), 0)
+    )
+    features["reach.adoption"] = float(min(_COUNTED, len(reach.adoption_pattern.findall(lowered))))
+    features["reach.grown"] = float(min(_COUNTED, len(reach.grown_pattern.findall(lowered))))
     features["reach.groups"] = math.log1p(groups)
     features["reach.customers"] = math.log10(1 + customers)
     features["reach.months"] = math.log1p(months)

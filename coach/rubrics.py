@@ -459,6 +459,29 @@ class ReachRubric(_Versioned):
     group_nouns: list[str] = Field(min_length=1)
     customer_nouns: list[str] = Field(min_length=1)
     months_per_unit: dict[str, float] = Field(min_length=1)
+    stakeholders: dict[int, list[str]] = Field(min_length=1)
+    adoption: list[str] = Field(min_length=1)
+    grown: list[str] = Field(min_length=1)
+
+    _validate_adoption = field_validator("adoption", "grown")(_check_patterns)
+
+    @cached_property
+    def stakeholder_patterns(self) -> list[tuple[int, re.Pattern[str]]]:
+        """Each rank's titles as one pattern, most senior first."""
+        return [
+            (rank, re.compile(_alternation(self.stakeholders[rank])))
+            for rank in sorted(self.stakeholders, reverse=True)
+        ]
+
+    @cached_property
+    def adoption_pattern(self) -> re.Pattern[str]:
+        """Phrases that say the work was taken up beyond the author's team."""
+        return re.compile(_alternation(self.adoption))
+
+    @cached_property
+    def grown_pattern(self) -> re.Pattern[str]:
+        """Phrases that say people grew into a more senior role."""
+        return re.compile(_alternation(self.grown))
 
     @cached_property
     def group_noun_set(self) -> frozenset[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.models import Level
+from coach.engine import coach_offline, prepare_notes
+from coach.models import Framework, Level
 from coach.rubrics import RubricSet
 
 from .conftest import coach
@@ -75,3 +76,21 @@ def test_cross_team_groups_and_standards_are_principal_signals(rubrics: RubricSe
     assert _dimension(groups, "influence", rubrics) is Level.L7
     adopted = "The platform became the default for every new service, adopted by 3 other orgs."
     assert _dimension(adopted, "results", rubrics) is Level.L7
+
+
+def test_reach_is_read_as_quantities(rubrics: RubricSet) -> None:
+    def features(notes: str) -> dict[str, float]:
+        result = coach_offline(notes, rubrics, max_chars=len(notes))
+        assert result.level.probabilities is not None
+        return prepare_notes(notes, rubrics).grade(rubrics, Level.L7, Framework.STAR).level_features
+
+    small = features("I fixed the retry bug in our service. Errors fell by 30%.")
+    wide = features(
+        "Over 18 months I led the move of 6 teams and three business units to one ledger; the CFO "
+        "signed off, it was adopted by other orgs and is the default for every new product; two "
+        "of the leads I coached were promoted to staff. 40,000 merchants moved."
+    )
+    assert small["reach.stakeholder"] == 0 and wide["reach.stakeholder"] == 3
+    assert wide["reach.groups"] > small["reach.groups"] == 0
+    assert wide["reach.customers"] > 0 and wide["reach.months"] > 0
+    assert wide["reach.adoption"] >= 2 and wide["reach.grown"] >= 1
