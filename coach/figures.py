@@ -174,8 +174,10 @@ _FRACTION_VALUES: Final = {
 }  # fmt: skip
 # "a day earlier", "within a week", "in under an hour": one unit of time as an amount.
 _ONE_UNIT: Final = re.compile(
-    r"\b(?:(?P<lead>within|in|under|over|about|than|for|took|takes|only|just|in under|in about)"
-    r"\s+)?(?P<amount>an?)\s+(?P<unit>minute|hour|day|week|month|quarter|year)"
+    r"\b(?:(?P<lead>within|in|under|over|about|than|for|took|takes|take|only|just|in under"
+    r"|in about|of|by|spent|spend|gave me|gave us|give us|at least|after|through|had|added|most of"
+    r"|maybe|cost|costs|saved|lost|ate|eat|against|up to)"
+    r"\s+)?(?P<amount>an?)\s+(?P<unit>minute|hour|day|week|month|quarter|year|sprint)"
     r"(?P<tail>\s+(?:earlier|later|sooner|faster|ahead|early|late|less|more|longer|shorter))?\b",
     re.IGNORECASE,
 )
