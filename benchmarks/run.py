@@ -256,18 +256,11 @@ def bench_training() -> None:
 
     rubrics = load_rubrics(get_settings().rubrics_dir)
     stories = read_corpus([get_settings().corpus_dir / "stories"])
-    began = time.perf_counter()
-    sequences = [seq for story in stories for seq in training.training_sequences(story, rubrics)]
-    features = time.perf_counter()
-    placement = training.train_placement(sequences, "bench", len(stories))
-    fitted = time.perf_counter()
-    by_rule = rubrics.model_copy(update={"placement": placement, "level_model": None})
-    training.train_level([training.level_example(s, by_rule) for s in stories], "bench")
-    done = time.perf_counter()
+    took = training.fit(stories, rubrics).seconds
     print(
-        f"training on {len(stories)} stories: {done - began:.1f} s (features "
-        f"{features - began:.1f} s, placement CRF {fitted - features:.1f} s, level model "
-        f"{done - fitted:.1f} s)"
+        f"training on {len(stories)} stories: {sum(took.values()):.1f} s (features "
+        f"{took['features']:.1f} s, placement CRF {took['placement']:.1f} s, level model "
+        f"{took['level']:.1f} s)"
     )
 
 

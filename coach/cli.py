@@ -222,18 +222,13 @@ def _evaluate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) 
 def _train(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
     from coach import training
 
-    stories = _corpus(args, settings)
-    digest = training.corpus_digest(stories)
+    fitted = training.fit(_corpus(args, settings), rubrics)
     out = args.out or settings.rubrics_dir
-    sequences = [seq for story in stories for seq in training.training_sequences(story, rubrics)]
-    placement = training.train_placement(sequences, digest, len(stories))
+    placement, reader = fitted.placement, fitted.level
     print(
         f"Placement model: {placement.trained.stories} stories, {placement.trained.units} units, "
         f"{len(placement.weights)} features -> {training.write_model(placement, out)}"
     )
-    by_rule = rubrics.model_copy(update={"placement": placement, "level_model": None})
-    examples = [training.level_example(story, by_rule) for story in stories]
-    reader = training.train_level(examples, digest)
     if reader is None:
         raise InputError("The corpus labels fewer than two levels: no level model was fitted.")
     print(

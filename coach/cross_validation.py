@@ -27,7 +27,7 @@ from coach.engine import coach_offline
 from coach.figures import find_figures, qualified_spans
 from coach.injection import find_injections
 from coach.models import Level, Section
-from coach.restructurer import analyse, restructure
+from coach.restructurer import analyse
 from coach.rubrics import RubricSet
 from coach.sequence_model import PlacementModel
 from coach.training import (
@@ -108,15 +108,15 @@ class _Prepared:
     handset: list[tuple[int, int, Section]]
 
 
-def _prepare(arrangement: Arrangement, rubrics: RubricSet, handset: RubricSet) -> _Prepared:
+def _prepare(arrangement: Arrangement, rubrics: RubricSet) -> _Prepared:
     found = analyse(arrangement.notes, rubrics)
-    placed = restructure(arrangement.notes, handset).units
+    handset = found.handset_sections(rubrics.star_plus)
     return _Prepared(
         arrangement,
         [(u.start, u.end) for u in found.units],
         found.features(arrangement.notes, rubrics.star_plus),
         found.labelled(),
-        [(u.start, u.end, u.section) for u in placed],
+        [(u.start, u.end, section) for u, section in zip(found.units, handset, strict=True)],
     )
 
 
@@ -266,12 +266,11 @@ def cross_validate(
     progress: Callable[[str], None] | None = None,
 ) -> CrossValidation:
     """Fit on all folds but one, measure on that one, for every fold; plus level and figures."""
-    handset = rubrics.model_copy(update={"placement": None})
     say = progress or (lambda _: None)
     say(f"analysing {len(stories)} stories")
     sequences = [training_sequences(story, rubrics) for story in stories]
-    ordered = [_prepare(as_written(story), rubrics, handset) for story in stories]
-    mixed = [_prepare(shuffled(story), rubrics, handset) for story in stories]
+    ordered = [_prepare(as_written(story), rubrics) for story in stories]
+    mixed = [_prepare(shuffled(story), rubrics) for story in stories]
     plan = grouped_folds(stories, folds)
     result = CrossValidation(
         stories=len(stories),
