@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the headline figures here (corpus/figures.json is what the tests hold)",
     )
 
-    train = commands.add_parser("train", help="fit the placement model to the corpus (make train)")
+    train = commands.add_parser(
+        "train", help="fit the figure, placement and level models to the corpus (make train)"
+    )
     train.add_argument(
         "paths", nargs="*", type=Path, help="corpus files or folders (default: the corpus)"
     )
@@ -225,6 +227,11 @@ def _train(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
     fitted = training.fit(_corpus(args, settings), rubrics)
     out = args.out or settings.rubrics_dir
     placement, reader = fitted.placement, fitted.level
+    print(
+        f"Figure model: {fitted.figures.trained.stories} stories, "
+        f"{fitted.figures.trained.units} tokens, {len(fitted.figures.weights)} features "
+        f"-> {training.write_model(fitted.figures, out)}"
+    )
     print(
         f"Placement model: {placement.trained.stories} stories, {placement.trained.units} units, "
         f"{len(placement.weights)} features -> {training.write_model(placement, out)}"

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from coach.errors import InputError
 from coach.models import Level, Section
@@ -210,6 +210,17 @@ class AdversarialRecord(BaseModel):
     text: str = Field(min_length=1)
     injection: bool
     kind: str = Field(min_length=1)
+    # The words of `text` that carry the instruction, each an exact piece of it (attempts only).
+    pieces: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _pieces_in_text(self) -> AdversarialRecord:
+        if self.pieces and not self.injection:
+            raise ValueError("an ordinary text has no injected pieces")
+        missing = [piece for piece in self.pieces if not piece or piece not in self.text]
+        if missing:
+            raise ValueError(f"pieces not in the text: {missing}")
+        return self
 
 
 def read_adversarial(path: Path) -> list[AdversarialRecord]:

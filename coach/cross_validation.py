@@ -1,7 +1,8 @@
 """Grouped cross-validation on the labelled corpus: every figure is on writing the model never saw.
 
 Stories are grouped by source and style; the groups are dealt into folds, a placement model is
-fitted on every fold but one and measured on the one left out. Beside each figure stand trivial
+fitted on every fold but one and measured on the one left out (the figure tagger first, since
+placement reads its figures). Beside each figure stand trivial
 baselines fitted on the same training folds (the majority section; the most common section at
 each relative position) and the hand-set placement, so a figure says what the learning adds.
 """
@@ -23,16 +24,20 @@ from coach.corpus import (
     most_overlapped,
     shuffled,
 )
+from coach.cues import tokenize
 from coach.engine import coach_offline
-from coach.figures import find_figures, qualified_spans
+from coach.figures import qualified_spans
 from coach.injection import find_injections
 from coach.models import Level, Section
+from coach.placement import measure_all
 from coach.restructurer import analyse
 from coach.rubrics import RubricSet
 from coach.sequence_model import PlacementModel
 from coach.training import (
     corpus_digest,
+    figure_sequences,
     level_example,
+    train_figures,
     train_level,
     train_placement,
     training_sequences,
@@ -130,12 +135,12 @@ class PlacementFigures:
     position: Tally = field(default_factory=Tally)
 
 
-def _position_baseline(train: Sequence[_Prepared]) -> tuple[list[Section], Section]:
+def _position_baseline(train: Sequence[Arrangement]) -> tuple[list[Section], Section]:
     """The commonest gold section at each relative position, and overall."""
     by_bin: list[Counter[Section]] = [Counter() for _ in range(_POSITION_BINS)]
     overall: Counter[Section] = Counter()
-    for item in train:
-        for unit, where in _relative(item.arrangement):
+    for arrangement in train:
+        for unit, where in _relative(arrangement):
             by_bin[where][Section(unit.label)] += 1
             overall[Section(unit.label)] += 1
     majority = overall.most_common(1)[0][0] if overall else Section.ACTION
@@ -156,7 +161,7 @@ def _relative(arrangement: Arrangement) -> list[tuple[GoldUnit, int]]:
 def _measure(
     held_out: Sequence[_Prepared],
     model: PlacementModel,
-    train: Sequence[_Prepared],
+    train: Sequence[Arrangement],
     figures: PlacementFigures,
 ) -> None:
     by_position, majority = _position_baseline(train)
@@ -268,9 +273,7 @@ def cross_validate(
     """Fit on all folds but one, measure on that one, for every fold; plus level and figures."""
     say = progress or (lambda _: None)
     say(f"analysing {len(stories)} stories")
-    sequences = [training_sequences(story, rubrics) for story in stories]
-    ordered = [_prepare(as_written(story), rubrics) for story in stories]
-    mixed = [_prepare(shuffled(story), rubrics) for story in stories]
+    figure_sequences_of = [figure_sequences(story, rubrics) for story in stories]
     plan = grouped_folds(stories, folds)
     result = CrossValidation(
         stories=len(stories),
@@ -290,12 +293,24 @@ def cross_validate(
         held_set = set(held)
         train_idx = [i for i in range(len(stories)) if i not in held_set]
         digest = corpus_digest([stories[i] for i in train_idx])
-        model = train_placement(
-            [seq for i in train_idx for seq in sequences[i]], digest, len(train_idx)
+        # Figures first: placement reads them, so it is fitted and measured on the fold's tagger.
+        tagger = train_figures(
+            [seq for i in train_idx for seq in figure_sequences_of[i]], digest, len(train_idx)
         )
-        _measure([ordered[i] for i in held], model, [ordered[i] for i in train_idx], result.ordered)
-        _measure([mixed[i] for i in held], model, [mixed[i] for i in train_idx], result.shuffled)
-        by_rule = rubrics.model_copy(update={"placement": model, "level_model": None})
+        with_figures = rubrics.model_copy(update={"figure_model": tagger})
+        model = train_placement(
+            [seq for i in train_idx for seq in training_sequences(stories[i], with_figures)],
+            digest,
+            len(train_idx),
+        )
+        for arrange, tally in ((as_written, result.ordered), (shuffled, result.shuffled)):
+            _measure(
+                [_prepare(arrange(stories[i]), with_figures) for i in held],
+                model,
+                [arrange(stories[i]) for i in train_idx],
+                tally,
+            )
+        by_rule = with_figures.model_copy(update={"placement": model, "level_model": None})
         reader = train_level([level_example(stories[i], by_rule) for i in train_idx], digest)
         learned = by_rule.model_copy(update={"level_model": reader})
         majority = Counter(stories[i].record.level for i in train_idx).most_common(1)[0][0]
@@ -324,15 +339,16 @@ def _read_held_out(
         result.borderline += 1
     if any(code in flag.code for flag in coached.flags for code in _FLAGGING_CODES):
         result.flagged_stories.append(story.id)
-    quant = learned.quantification
-    found = find_figures(
+    # The figure reader over the whole notes, header lines ("Team size: 6 engineers") included.
+    (whole,) = measure_all(
         story.notes,
-        0,
-        len(story.notes),
-        count_nouns=quant.count_noun_set,
-        not_figure_after=quant.not_figure_after_set,
+        [(0, len(story.notes))],
+        learned.quantification,
+        tokenize(story.notes),
+        learned.figure_model,
     )
-    _count_figures(story, [((f.start, f.end), qualified_spans(f)) for f in found], result.figures)
+    found = [((f.start, f.end), qualified_spans(f)) for f in whole.figures]
+    _count_figures(story, found, result.figures)
     numbers = [(m.span(), {m.span()}) for m in _ANY_NUMBER.finditer(story.notes)]
     _count_figures(story, numbers, result.figures_baseline)
 

@@ -107,6 +107,30 @@ _DURATION_PREFIXES: Final = (
     "yr",
 )
 
+# What figures are made of, for the learned tagger (`coach/figure_tagger.py`) to look near.
+NUMBER_WORDS: Final = (frozenset(_WORD_VALUES) - {"a"}) | frozenset(
+    {
+        "dozens",
+        "third",
+        "thirds",
+        "quarter",
+        "quarters",
+        "couple",
+        "few",
+        "several",
+        "once",
+        "twice",
+    }
+)
+TIME_WORDS: Final = frozenset(
+    {
+        "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h",
+        "hr", "hrs", "hour", "hours", "day", "days", "d", "wk", "wks", "week", "weeks", "mo", "mos",
+        "month", "months", "quarter", "quarters", "q", "year", "years", "yr", "yrs", "sprint",
+        "sprints", "weekend", "weekends", "night", "nights", "decade", "decades",
+    }
+)  # fmt: skip
+
 # Connecting words between two figures that make a before/after change.
 _FORWARD_GAP: Final = re.compile(r"^\s*(?:to|->|→|⟶|=>|➝|➔|-->)\s*$", re.IGNORECASE)
 _REVERSE_GAP: Final = re.compile(
@@ -187,6 +211,7 @@ _CADENCES: Final = {
     "fortnightly": 1 / 14, "monthly": 1 / 30, "quarterly": 1 / 91, "yearly": 1 / 365,
     "annually": 1 / 365, "continuously": 1440.0, "never": 0.0,
 }  # fmt: skip
+CADENCE_WORDS: Final = frozenset(_CADENCES) - {"never", "continuously"}
 _CADENCE_CHANGE: Final = re.compile(
     r"\b(?P<before>"
     + "|".join(_CADENCES)
@@ -473,13 +498,18 @@ def qualified_spans(figure: Figure) -> set[tuple[int, int]]:
     return spans
 
 
+def is_bare_number(text: str) -> bool:
+    """Whether a figure's words are digits and nothing else ("5", "1,200")."""
+    return bool(text) and all(c.isdigit() or c in ",." for c in text)
+
+
 def _bare(figure: Figure) -> bool:
     """A number and nothing else: no unit, noun, currency, multiplier or approximation."""
     return (
         figure.kind is MetricKind.NUMBER
         and figure.unit is None
         and not figure.approximate
-        and all(c.isdigit() or c in ",." for c in figure.text)
+        and is_bare_number(figure.text)
     )
 
 
@@ -803,3 +833,68 @@ def pair_changes(notes: str, figures: list[Figure]) -> list[Change]:
             changes.append(Change(figure.start, figure.end, None, None, figure))
     changes.sort(key=lambda c: c.start)
     return changes
+
+
+_SPAN_NUMBER: Final = re.compile(
+    rf"{_NUMERIC}|\b(?:{_NUMBER_WORD})\b|\b(?P<part>half|thirds?|quarters?)\b"
+    r"|\b(?:an?|couple|few|several)\b",
+    re.IGNORECASE,
+)
+_SPAN_WORD: Final = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def figure_from_span(notes: str, start: int, end: int) -> Figure | None:
+    """A figure for a span the finder did not read ("handled 5 solo", "weekly", "a full
+    quarter"): its number, unit of time or cadence, and the noun it counts, read from the span."""
+    text = notes[start:end]
+    lowered = text.lower()
+    cadence = next((w for w in _SPAN_WORD.findall(lowered) if w in CADENCE_WORDS), None)
+    if cadence is not None:
+        return Figure(text=text, start=start, end=end, kind=MetricKind.RATE,
+                      value=_CADENCES[cadence], unit="per day")  # fmt: skip
+    number = _SPAN_NUMBER.search(text)
+    if number is None:
+        return None
+    if number["part"] and not _SPAN_WORD.findall(text[number.end() :]):
+        share = 100 * _FRACTION_VALUES[number["part"].lower()]
+        return Figure(
+            text=text,
+            start=start,
+            end=end,
+            kind=MetricKind.PERCENT,
+            value=round(share, 2),
+            unit="%",
+            approximate=bool(_APPROX_LEAD.match(text)),
+        )
+    match = _QUANTITY.match(text, number.start())
+    value: float | None = None
+    unit: str | None = None
+    if match is not None and match["num"]:
+        value = float(match["num"].replace(",", ""))
+        if match["mult"]:
+            value *= _MULTIPLIERS.get(match["mult"].lower(), 1.0)
+        unit = match["unit"]
+    elif match is not None and match["word"]:
+        value, unit = _number_value(match["word"]), match["unit"]
+    elif number.group().lower() in ("a", "an"):
+        value = 1.0
+    words: list[str] = _SPAN_WORD.findall(text[number.end() :])
+    timed = next((w for w in words if w.lower() in TIME_WORDS), None)
+    has_currency = any(sign in text for sign in "$€£")
+    per_time = timed is not None and re.search(
+        rf"(?:/|\b(?:per|a|an|each|every)\s+){re.escape(timed)}\b", text, re.IGNORECASE
+    )
+    kind = _kind(unit or timed, has_currency, bool(per_time), False)
+    noun = words[-1].lower() if words and kind is MetricKind.NUMBER else None
+    if noun is not None:
+        kind = MetricKind.COUNT
+    return Figure(
+        text=text,
+        start=start,
+        end=end,
+        kind=kind,
+        value=value,
+        unit=(unit or timed or ("$" if has_currency else None)),
+        noun=noun,
+        approximate=bool(_APPROX_LEAD.match(text)),
+    )

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from typing import Final, NamedTuple
 
 from coach.cues import Hit, Tokens
+from coach.figure_tagger import merge, tagged_spans
 from coach.figures import Candidates, Change, find_figures, pair_changes
 from coach.models import Figure, Section
 from coach.rubrics import QuantificationRubric, ScoringKey
+from coach.sequence_model import FigureModel
 
 
 class Measured(NamedTuple):
@@ -54,18 +56,55 @@ _NOTHING: Final = Measured((), ())
 
 
 def measure_all(
-    notes: str, spans: Sequence[tuple[int, int]], rubric: QuantificationRubric, tokens: Tokens
+    notes: str,
+    spans: Sequence[tuple[int, int]],
+    rubric: QuantificationRubric,
+    tokens: Tokens,
+    figure_model: FigureModel | None = None,
 ) -> list[Measured]:
-    """Measure many spans, looking closely only at those that hold a digit or number word."""
+    """Measure many spans, looking closely only at those that hold a digit or number word.
+
+    With a learned `figure_model`, its spans redraw and add to the hand-written finder's figures.
+    """
     where = SpanIndex(spans)
     candidates = Candidates.find(
         notes, 0, len(notes), zip(tokens.starts, tokens.words, strict=True)
     )
     holding = {where.locate(at) for at in (*candidates.starts, *candidates.ratio_words)}
-    return [
+    measured = [
         measure(notes, start, end, rubric, candidates) if i in holding else _NOTHING
         for i, (start, end) in enumerate(spans)
     ]
+    if figure_model is None:
+        return measured
+    return _as_tagged(notes, measured, where, rubric, figure_model)
+
+
+def _as_tagged(
+    notes: str,
+    measured: list[Measured],
+    where: SpanIndex,
+    rubric: QuantificationRubric,
+    model: FigureModel,
+) -> list[Measured]:
+    """The spans' figures as the learned tagger draws them; changes re-paired where they moved."""
+    finder = [figure for found in measured for figure in found.figures]
+    tagged = tagged_spans(notes, finder, model, rubric.count_noun_set)
+    by_span: dict[int, list[Figure]] = {}
+    for figure in merge(notes, finder, tagged):
+        # A figure belongs to the unit it starts in, whole, even where the writer's phrase runs
+        # past a clause boundary ("cut it to ~2,000 entries, a month").
+        index = where.locate(figure.start)
+        if index is not None:
+            by_span.setdefault(index, []).append(figure)
+    result = list(measured)
+    for index, figures in by_span.items():
+        if tuple(figures) != measured[index].figures:
+            result[index] = Measured(tuple(figures), tuple(pair_changes(notes, figures)))
+    for index, found in enumerate(measured):
+        if found.figures and index not in by_span:
+            result[index] = _NOTHING
+    return result
 
 
 OwnedHits = dict[str, list[tuple[int, Hit[ScoringKey]]]]

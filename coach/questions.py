@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
+from coach.figures import is_bare_number
 from coach.levels import DimensionWeights, dimension_level, level_fit_points
 from coach.models import (
     Excerpt,
@@ -173,6 +174,8 @@ def _metric_asks(
         )
     running = state.quant
     for metric in results:
+        if not metric.subject and metric.before is None and is_bare_number(metric.text):
+            continue  # "handled 5 solo": a number with no phrase to ask about; no question fits
         priced = [
             (price.check(running, check), check)
             for check in CHECKS

@@ -258,7 +258,7 @@ def analyse(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> 
     hits = rubrics.scoring_cues.find(tokens)
     spans = [(unit.start, unit.end) for unit in units]
     inside = hits_inside(hits, spans)
-    measured = measure_all(notes, spans, rubrics.quantification, tokens)
+    measured = measure_all(notes, spans, rubrics.quantification, tokens, rubrics.figure_model)
     return Analysis(lines, headings, units, tokens, hits, inside, measured)
 
 

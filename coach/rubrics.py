@@ -16,7 +16,7 @@ from coach.cues import CueBook, PhraseError, validate_phrases
 from coach.errors import RubricError
 from coach.level_model import LevelModel
 from coach.models import Level, MetricCheck, MetricKind, PsiSection, Section
-from coach.sequence_model import PlacementModel
+from coach.sequence_model import FigureModel, PlacementModel
 from coach.versioned import read_versioned, versioned_files
 
 # A key of the combined scoring cues: ("star", Section), ("level", (dimension, kind)) or
@@ -563,6 +563,7 @@ class RubricSet(_Strict):
     reach: ReachRubric
     placement: PlacementModel | None = None  # learned; None places by the hand-set weights
     level_model: LevelModel | None = None  # learned; None reads the level by the rule
+    figure_model: FigureModel | None = None  # learned; None keeps the hand-written finder's figures
 
     @cached_property
     def scoring_cues(self) -> CueBook[ScoringKey]:
@@ -589,7 +590,7 @@ class RubricSet(_Strict):
             self.reach,
         )
         versions = {r.id: r.version for r in rubrics}
-        for learned in (self.placement, self.level_model):
+        for learned in (self.placement, self.level_model, self.figure_model):
             if learned is not None:
                 versions[learned.id] = learned.version
         return versions
@@ -621,12 +622,13 @@ def load_rubrics(directory: Path) -> RubricSet:
         reach=load_rubric(directory, "reach", ReachRubric),
         placement=_learned(directory, "placement", PlacementModel),
         level_model=_learned(directory, "level_model", LevelModel),
+        figure_model=_learned(directory, "figure_model", FigureModel),
     )
     _check_question_slots(rubrics)
     return rubrics
 
 
-_LearnedT = TypeVar("_LearnedT", PlacementModel, LevelModel)
+_LearnedT = TypeVar("_LearnedT", PlacementModel, LevelModel, FigureModel)
 
 
 def _learned(directory: Path, model_id: str, schema: type[_LearnedT]) -> _LearnedT | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import cached_property
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -43,39 +44,33 @@ class LearnedModel(BaseModel):
     trained: TrainingRecord
 
 
-class PlacementModel(LearnedModel):
-    """Section labels, transition weights and per-feature state weights of a linear-chain CRF."""
+class _LinearChain(LearnedModel):
+    """Labels, transition weights and per-feature state weights of a linear-chain CRF."""
 
-    labels: list[Section] = Field(min_length=1)
+    labels: Sequence[str]
     transitions: list[list[float]]  # [from][to]
-    weights: dict[str, dict[Section, float]]
 
     @model_validator(mode="after")
-    def _square(self) -> PlacementModel:
+    def _square(self) -> _LinearChain:
         size = len(self.labels)
         if len(self.transitions) != size or any(len(row) != size for row in self.transitions):
             raise ValueError(f"transitions must be {size} x {size}")
         return self
 
+
+class PlacementModel(_LinearChain):
+    """A linear-chain CRF over a story's units, labelling each with its STAR+ section."""
+
+    labels: list[Section] = Field(min_length=1)
+    weights: dict[str, dict[Section, float]]
+
     @cached_property
-    def _index(self) -> dict[str, list[tuple[int, float]]]:
-        column = {label: i for i, label in enumerate(self.labels)}
-        return {
-            feature: [(column[label], weight) for label, weight in by_label.items()]
-            for feature, by_label in self.weights.items()
-        }
+    def _index(self) -> _WeightIndex:
+        return _weight_index(self.labels, self.weights)
 
     def emissions(self, features: Sequence[Sequence[str]]) -> list[list[float]]:
         """Each unit's score for each label: the sum of its features' weights."""
-        index, size = self._index, len(self.labels)
-        table: list[list[float]] = []
-        for unit in features:
-            row = [0.0] * size
-            for feature in unit:
-                for column, weight in index.get(feature, ()):
-                    row[column] += weight
-            table.append(row)
-        return table
+        return _emissions(self._index, len(self.labels), features)
 
     def label(
         self, features: Sequence[Sequence[str]], fixed: Mapping[int, Section] | None = None
@@ -97,6 +92,69 @@ class PlacementModel(LearnedModel):
             [self.labels[state] for state in path],
             [marginals[row][state] for row, state in enumerate(path)],
         )
+
+
+class FigureModel(_LinearChain):
+    """A linear-chain CRF that tags the tokens of the notes as the beginning of a figure ("B"),
+    inside one ("I") or outside ("O"); `coach/figure_tagger.py` says what it reads."""
+
+    labels: list[Literal["B", "I", "O"]] = Field(min_length=3, max_length=3)
+    weights: dict[str, dict[Literal["B", "I", "O"], float]]
+
+    @cached_property
+    def _dense(self) -> dict[str, tuple[float, float, float]]:
+        """Feature -> its weights for the three tags: the tagger runs on every number of every
+        story, so a feature costs one lookup and three additions."""
+        return {
+            feature: (by_tag.get("B", 0.0), by_tag.get("I", 0.0), by_tag.get("O", 0.0))
+            for feature, by_tag in self.weights.items()
+        }
+
+    def tag(self, features: Sequence[Sequence[str]]) -> list[str]:
+        """The best tag for each token of one stretch."""
+        if not features:
+            return []
+        if self.labels != ["B", "I", "O"]:
+            raise ValueError(f"figure tags must be B, I, O in that order, not {self.labels}")
+        get = self._dense.get
+        scores: list[list[float]] = []
+        for item in features:
+            b = i = o = 0.0
+            for feature in item:
+                weights = get(feature)
+                if weights is not None:
+                    b += weights[0]
+                    i += weights[1]
+                    o += weights[2]
+            scores.append([b, i, o])
+        return [self.labels[state] for state in _viterbi(scores, self.transitions)]
+
+
+_WeightIndex = dict[str, list[tuple[int, float]]]
+
+
+def _weight_index(
+    labels: Sequence[str], weights: Mapping[str, Mapping[Any, float]]
+) -> _WeightIndex:
+    """Feature -> (label column, weight) pairs: one dict lookup per feature when scoring."""
+    column = {label: i for i, label in enumerate(labels)}
+    return {
+        feature: [(column[label], weight) for label, weight in by_label.items()]
+        for feature, by_label in weights.items()
+    }
+
+
+def _emissions(
+    index: _WeightIndex, size: int, features: Sequence[Sequence[str]]
+) -> list[list[float]]:
+    table: list[list[float]] = []
+    for item in features:
+        row = [0.0] * size
+        for feature in item:
+            for column, weight in index.get(feature, ()):
+                row[column] += weight
+        table.append(row)
+    return table
 
 
 def _viterbi(scores: list[list[float]], transitions: list[list[float]]) -> list[int]:

@@ -177,10 +177,11 @@ def test_eval_reports_cross_validated_figures(capsys: pytest.CaptureFixture[str]
     assert code == 0 and "learned" in out and "position only" in out and "Level:" in out
 
 
-def test_train_writes_both_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_writes_every_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(["train", *SMALL_CORPUS, "--out", str(tmp_path)], capsys)
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "figure_model.v1.json",
         "level_model.v1.json",
         "placement.v1.json",
     ]

@@ -21,7 +21,7 @@ from coach.rubrics import (
     load_rubrics,
     rubric_files,
 )
-from coach.sequence_model import PlacementModel
+from coach.sequence_model import FigureModel, PlacementModel
 from tests.strategies import joined_pieces
 
 SCHEMAS = {
@@ -32,7 +32,7 @@ SCHEMAS = {
     "guard": GuardRubric,
     "reach": ReachRubric,
 }
-LEARNED = {"placement": PlacementModel, "level_model": LevelModel}
+LEARNED = {"placement": PlacementModel, "level_model": LevelModel, "figure_model": FigureModel}
 
 
 def test_every_rubric_file_is_known_and_loads() -> None:
@@ -43,6 +43,7 @@ def test_every_rubric_file_is_known_and_loads() -> None:
         assert rubric.id == rubric_id
     rubrics = load_rubrics(PROJECT_ROOT / "rubrics")
     assert rubrics.placement is not None and rubrics.level_model is not None
+    assert rubrics.figure_model is not None and rubrics.versions["figure_model"] == 1
 
 
 def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:

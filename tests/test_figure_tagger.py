@@ -1,0 +1,104 @@
+"""The learned figure tagger: what it reads, how its spans meet the finder's figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.config import PROJECT_ROOT
+from coach.engine import coach_offline
+from coach.figure_tagger import gold_tags, merge, stretches, tokens_of
+from coach.figures import figure_from_span
+from coach.models import Figure, MetricKind
+from coach.restructurer import analyse
+from coach.rubrics import load_rubrics
+
+
+def _figure(notes: str, text: str, kind: MetricKind = MetricKind.COUNT, value: float = 7) -> Figure:
+    start = notes.index(text)
+    return Figure(text=text, start=start, end=start + len(text), kind=kind, value=value)
+
+
+def test_lines_without_numbers_are_not_read() -> None:
+    notes = "We argued for weeks about it.\nI wrote the design doc."
+    read = [t[2] for stretch in stretches(notes) for t in stretch]
+    assert "design" not in read and "weeks" in read  # a unit of time is something figures use
+
+
+def test_a_stretch_stays_near_its_number() -> None:
+    filler = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda"
+    notes = f"one two {filler} 5 left"
+    first, second = ([t[2] for t in stretch] for stretch in stretches(notes))
+    assert first[:2] == ["one", "two"] and "kappa" not in first
+    assert second[-3:] == ["lambda", "5", "left"] and "delta" not in second
+
+
+def test_gold_tags_mark_the_labelled_span() -> None:
+    notes = "cut it to ~2,000 entries a month"
+    start = notes.index("~")
+    stretch = tokens_of(notes)
+    tagged = gold_tags(stretch, [(start, len(notes))])
+    tags = dict(zip((t[2] for t in stretch), tagged, strict=True))
+    assert (tags["~"], tags["2,000"], tags["month"], tags["cut"]) == ("B", "I", "I", "O")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("5", MetricKind.NUMBER, 5.0),
+        ("weekly", MetricKind.RATE, 1 / 7),
+        ("a full quarter", MetricKind.DURATION, 1.0),
+        ("over half", MetricKind.PERCENT, 50.0),
+        ("~2,000/mo", MetricKind.RATE, 2000.0),
+        ("two other DSs", MetricKind.COUNT, 2.0),
+    ],
+)
+def test_a_span_the_finder_missed_is_parsed(text: str, kind: MetricKind, value: float) -> None:
+    figure = figure_from_span(f"it was {text}.", 7, 7 + len(text))
+    assert figure is not None
+    assert (figure.text, figure.kind, figure.value) == (text, kind, pytest.approx(value))
+
+
+def test_a_span_with_no_number_is_no_figure() -> None:
+    assert figure_from_span("the team", 0, 8) is None
+
+
+def test_a_redrawn_span_keeps_what_the_finder_parsed() -> None:
+    notes = "one engineer from each of the 7 teams joined"
+    finder = [_figure(notes, "7 teams")]
+    start = notes.index("7")
+    (figure,) = merge(notes, finder, [(start, start + 1)])
+    assert (figure.text, figure.kind, figure.value) == ("7", MetricKind.COUNT, 7)
+
+
+def test_a_span_over_two_figures_keeps_both() -> None:
+    notes = "down for 3 hours 40 minutes"
+    finder = [_figure(notes, "3 hours", MetricKind.DURATION, 3), _figure(notes, "40 minutes")]
+    merged = merge(notes, finder, [(notes.index("3"), len(notes))])
+    assert [f.text for f in merged] == ["3 hours", "40 minutes"]
+
+
+def test_the_tagger_adds_but_never_removes() -> None:
+    notes = "handled 5 solo and 9 teams"
+    finder = [_figure(notes, "9 teams")]
+    merged = merge(notes, finder, [(notes.index("5"), notes.index("5") + 1)])
+    assert [f.text for f in merged] == ["5", "9 teams"]
+
+
+NOTES = (
+    "- Migration took a full quarter; I handled 5 of the pages solo and we now release weekly.\n"
+    "- Paged 6 times last month, escalated 1."
+)
+
+
+def test_the_shipped_tagger_reads_what_the_finder_leaves() -> None:
+    rubrics = load_rubrics(PROJECT_ROOT / "rubrics")
+    finder_only = rubrics.model_copy(update={"figure_model": None})
+    found = {f.text for m in analyse(NOTES, rubrics).measured for f in m.figures}
+    alone = {f.text for m in analyse(NOTES, finder_only).measured for f in m.figures}
+    assert {"weekly", "1"} <= found - alone
+
+
+def test_no_question_quotes_a_number_with_no_phrase() -> None:
+    result = coach_offline(NOTES, load_rubrics(PROJECT_ROOT / "rubrics"), max_chars=len(NOTES))
+    asked = " ".join(q.question for q in result.questions)
+    assert "\u201c5\u201d" not in asked and "\u201c1\u201d" not in asked and " 5 " not in asked
