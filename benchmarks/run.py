@@ -251,15 +251,16 @@ def _print_in_process(notes: str) -> None:
 
 
 def bench_training() -> None:
-    """Seconds to fit both learned models to the whole corpus, as `make train` does."""
+    """Seconds to fit the learned models to the whole corpus, as `make train` does."""
     from coach import training  # CRFsuite and scikit-learn: the train extra
 
     rubrics = load_rubrics(get_settings().rubrics_dir)
     stories = read_corpus([get_settings().corpus_dir / "stories"])
     took = training.fit(stories, rubrics).seconds
     print(
-        f"training on {len(stories)} stories: {sum(took.values()):.1f} s (features "
-        f"{took['features']:.1f} s, placement CRF {took['placement']:.1f} s, level model "
+        f"training on {len(stories)} stories: {sum(took.values()):.1f} s (figure tagger "
+        f"{took['figures']:.1f} s, placement features {took['features']:.1f} s, placement CRF "
+        f"{took['placement']:.1f} s, level model "
         f"{took['level']:.1f} s)"
     )
 
