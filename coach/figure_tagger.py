@@ -76,6 +76,12 @@ def _shape(token: str) -> str:
 
 def _finder_tags(stretch: Sequence[Token], spans: Sequence[tuple[int, int]]) -> list[str]:
     """Where each token stands in the hand-written finder's figures: B, I, P(artly) or O."""
+    return _tags(stretch, spans, partly=True)
+
+
+def _tags(stretch: Sequence[Token], spans: Sequence[tuple[int, int]], *, partly: bool) -> list[str]:
+    """B (a span starts here), I (inside one), O (outside), or P (crossing a span's bound, when
+    `partly`; O otherwise) for each token."""
     tags = []
     for token_start, token_end, _ in stretch:
         tag = "O"
@@ -83,7 +89,7 @@ def _finder_tags(stretch: Sequence[Token], spans: Sequence[tuple[int, int]]) -> 
             if start <= token_start and token_end <= end:
                 tag = "B" if token_start == start else "I"
                 break
-            if token_start < end and token_end > start:
+            if partly and token_start < end and token_end > start:
                 tag = "P"
         tags.append(tag)
     return tags
@@ -140,15 +146,7 @@ def token_features(
 
 def gold_tags(stretch: Sequence[Token], spans: Sequence[tuple[int, int]]) -> list[str]:
     """B, I or O for each token from labelled figure spans (what the tagger is fitted to)."""
-    tags = []
-    for token_start, token_end, _ in stretch:
-        tag = "O"
-        for start, end in spans:
-            if start <= token_start and token_end <= end:
-                tag = "B" if token_start == start else "I"
-                break
-        tags.append(tag)
-    return tags
+    return _tags(stretch, spans, partly=False)
 
 
 def _spans(stretch: Sequence[Token], tags: Sequence[str]) -> list[tuple[int, int]]:
