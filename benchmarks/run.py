@@ -25,7 +25,7 @@ from unittest import mock
 from benchmarks.fake_model import EchoModel
 from coach.calibration import read_seed
 from coach.config import PROJECT_ROOT, Settings, get_settings
-from coach.corpus import read_corpus, read_corpus_file
+from coach.corpus import read_adversarial_sets, read_corpus, read_corpus_file
 from coach.cues import tokenize
 from coach.engine import build_result, coach_offline, prepare_notes
 from coach.injection import find_injections
@@ -256,12 +256,13 @@ def bench_training() -> None:
 
     rubrics = load_rubrics(get_settings().rubrics_dir)
     stories = read_corpus([get_settings().corpus_dir / "stories"])
-    took = training.fit(stories, rubrics).seconds
+    sets = read_adversarial_sets(get_settings().corpus_dir)
+    took = training.fit(stories, rubrics, [r for records in sets.values() for r in records]).seconds
     print(
         f"training on {len(stories)} stories: {sum(took.values()):.1f} s (figure tagger "
         f"{took['figures']:.1f} s, placement features {took['features']:.1f} s, placement CRF "
-        f"{took['placement']:.1f} s, level model "
-        f"{took['level']:.1f} s)"
+        f"{took['placement']:.1f} s, level model {took['level']:.1f} s, injection reader "
+        f"{took['injection']:.1f} s)"
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from coach.calibration import grade_case_studies, read_seed
 from coach.config import Settings, get_settings
-from coach.corpus import CorpusStory, read_adversarial, read_corpus
+from coach.corpus import CorpusStory, read_adversarial_sets, read_corpus
 from coach.drafts import save_draft
 from coach.errors import CoachError, InputError
 from coach.models import CoachResult, Engine, Framework, Level
@@ -201,15 +201,16 @@ def _evaluate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) 
     from coach import cross_validation, eval_report
 
     stories = _corpus(args, settings)
-    # The set the injection patterns were written against, and one written without seeing them.
-    rates = {
-        path.stem: cross_validation.injection_rates(read_adversarial(path), rubrics)
-        for path in sorted(settings.corpus_dir.glob("adversarial*.jsonl"))
-        if not args.paths
-    }
+    # Each injection set measured with the learned reader fitted to the other sets.
+    sets = read_adversarial_sets(settings.corpus_dir)
+    rates = {} if args.paths else cross_validation.injection_rates_held_out(sets, stories, rubrics)
     progress = None if args.format == "json" else (lambda m: print(m, file=sys.stderr))
     cv = cross_validation.cross_validate(
-        stories, rubrics, folds=max(2, args.folds), progress=progress
+        stories,
+        rubrics,
+        folds=max(2, args.folds),
+        progress=progress,
+        adversarial=[record for records in sets.values() for record in records],
     )
     if args.format == "json":
         print(json.dumps(eval_report.to_json(cv, rates)))
@@ -224,7 +225,10 @@ def _evaluate(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) 
 def _train(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:
     from coach import training
 
-    fitted = training.fit(_corpus(args, settings), rubrics)
+    sets = read_adversarial_sets(settings.corpus_dir)
+    fitted = training.fit(
+        _corpus(args, settings), rubrics, [r for records in sets.values() for r in records]
+    )
     out = args.out or settings.rubrics_dir
     placement, reader = fitted.placement, fitted.level
     print(
@@ -241,6 +245,12 @@ def _train(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
     print(
         f"Level model: {reader.trained.stories} stories, {len(reader.features)} features "
         f"-> {training.write_model(reader, out)}"
+    )
+    if fitted.injection is None:
+        raise InputError(f"No injection attempts in {settings.corpus_dir}/adversarial*.jsonl.")
+    print(
+        f"Injection model: {fitted.injection.trained.units} sentences, "
+        f"{len(fitted.injection.weights)} features -> {training.write_model(fitted.injection, out)}"
     )
     return 0
 

@@ -223,6 +223,13 @@ class AdversarialRecord(BaseModel):
         return self
 
 
+def read_adversarial_sets(directory: Path) -> dict[str, list[AdversarialRecord]]:
+    """Every injection set of a corpus directory (`adversarial*.jsonl`) by name."""
+    return {
+        path.stem: read_adversarial(path) for path in sorted(directory.glob("adversarial*.jsonl"))
+    }
+
+
 def read_adversarial(path: Path) -> list[AdversarialRecord]:
     """The adversarial set: injection attempts and ordinary prose that looks like one."""
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -28,6 +28,7 @@ from coach.cues import tokenize
 from coach.engine import coach_offline
 from coach.figures import qualified_spans
 from coach.injection import find_injections
+from coach.injection_training import adversarial_examples, story_examples, train_injection
 from coach.models import Level, Section
 from coach.placement import measure_all
 from coach.restructurer import analyse
@@ -269,11 +270,18 @@ def cross_validate(
     rubrics: RubricSet,
     folds: int = DEFAULT_FOLDS,
     progress: Callable[[str], None] | None = None,
+    adversarial: Sequence[AdversarialRecord] = (),
 ) -> CrossValidation:
-    """Fit on all folds but one, measure on that one, for every fold; plus level and figures."""
+    """Fit on all folds but one, measure on that one, for every fold; plus level and figures.
+
+    With `adversarial` records, each fold's injection reader is fitted to them and to the fold's
+    training stories, and the held-out stories' flags are counted with it.
+    """
     say = progress or (lambda _: None)
     say(f"analysing {len(stories)} stories")
     figure_sequences_of = [figure_sequences(story, rubrics) for story in stories]
+    attempts = adversarial_examples(adversarial) if any(r.injection for r in adversarial) else None
+    sentences_of_story = [story_examples([story]) for story in stories] if attempts else []
     plan = grouped_folds(stories, folds)
     result = CrossValidation(
         stories=len(stories),
@@ -310,9 +318,15 @@ def cross_validate(
                 [arrange(stories[i]) for i in train_idx],
                 tally,
             )
-        by_rule = with_figures.model_copy(update={"placement": model, "level_model": None})
-        reader = train_level([level_example(stories[i], by_rule) for i in train_idx], digest)
-        learned = by_rule.model_copy(update={"level_model": reader})
+        reader = None
+        if attempts is not None:
+            ordinary = [e for i in train_idx for e in sentences_of_story[i]]
+            reader = train_injection(attempts + ordinary, digest, len(train_idx))
+        by_rule = with_figures.model_copy(
+            update={"placement": model, "level_model": None, "injection_model": reader}
+        )
+        level_reader = train_level([level_example(stories[i], by_rule) for i in train_idx], digest)
+        learned = by_rule.model_copy(update={"level_model": level_reader})
         majority = Counter(stories[i].record.level for i in train_idx).most_common(1)[0][0]
         for i in held:
             _read_held_out(stories[i], learned, by_rule, majority, result)
@@ -387,13 +401,38 @@ class InjectionRates:
     alarmed: tuple[str, ...]  # ids of ordinary texts flagged
 
 
+def injection_rates_held_out(
+    sets: Mapping[str, Sequence[AdversarialRecord]],
+    stories: Sequence[CorpusStory],
+    rubrics: RubricSet,
+) -> dict[str, InjectionRates]:
+    """Each adversarial set's rates, flagged by the patterns and by a learned reader fitted to
+    every other set and to the stories: the set it is measured on is writing it never saw."""
+    ordinary = story_examples(stories)
+    digest = corpus_digest(stories)
+    rates: dict[str, InjectionRates] = {}
+    for name, records in sets.items():
+        others = [r for other, rs in sets.items() if other != name for r in rs]
+        reader = (
+            train_injection(adversarial_examples(others) + ordinary, digest, len(stories))
+            if any(r.injection for r in others)
+            else None
+        )
+        rates[name] = injection_rates(
+            records, rubrics.model_copy(update={"injection_model": reader})
+        )
+    return rates
+
+
 def injection_rates(records: Sequence[AdversarialRecord], rubrics: RubricSet) -> InjectionRates:
     """Flag every text of the adversarial set and count hits and false alarms."""
     missed: list[str] = []
     alarmed: list[str] = []
     attempts = sum(record.injection for record in records)
     for record in records:
-        flagged = bool(find_injections(record.text, rubrics.injection))
+        flagged = bool(
+            find_injections(record.text, rubrics.injection, None, rubrics.injection_model)
+        )
         if record.injection and not flagged:
             missed.append(record.id)
         elif flagged and not record.injection:

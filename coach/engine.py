@@ -66,7 +66,7 @@ class Prepared:
 def prepare_notes(notes: str, rubrics: RubricSet) -> Prepared:
     """Find and blank injected instructions, then place every sentence (after `check_notes`)."""
     lines = split_lines(notes)
-    injections = find_injections(notes, rubrics.injection, lines)
+    injections = find_injections(notes, rubrics.injection, lines, rubrics.injection_model)
     # Injected instructions are blanked (same length) so they place nothing and score nothing.
     clean = mask(notes, injections)
     # Blanked notes are other text: their lines are split afresh.

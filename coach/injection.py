@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Final
 
+from coach.injection_model import InjectionModel
 from coach.models import Excerpt, Flag
 from coach.rubrics import InjectionRubric
 from coach.segmenter import Line, split_lines, split_sentences
@@ -52,12 +54,66 @@ def readable_views(notes: str) -> list[tuple[str, list[int] | None]]:
     return views
 
 
+_WORDS_AND_MARKS: Final = re.compile(r"[^\W_]+|[^\w\s]+")
+_PREFIX: Final = 5  # "summariser", "summarizer", "summary" share "summa"
+
+
+def sentence_features(sentence: str) -> list[str]:
+    """What the learned injection reader sees of a sentence, read as `readable_views` reads it:
+    its words and runs of marks ("<|", "</"), word pairs, the first letters of long words, and
+    each letter of words in other scripts (an instruction in Japanese has no spaces)."""
+    view = readable_views(sentence)[-1][0].lower()
+    tokens = _WORDS_AND_MARKS.findall(view)
+    features = {"u=" + token for token in tokens}
+    features.update(f"b={first}|{second}" for first, second in itertools.pairwise(tokens))
+    for token in tokens:
+        if len(token) > _PREFIX and token.isascii() and token.isalpha():
+            features.add("p=" + token[:_PREFIX])
+        elif not token.isascii() and token.isalpha():
+            features.update("c=" + char for char in token)
+    if not sentence.isascii():
+        features.add("nonascii")
+    return list(features)
+
+
+def sentences_of(notes: str, lines: list[Line]) -> list[tuple[int, int]]:
+    """Every sentence of every line, label included, as spans: what the reader scores."""
+    found: list[tuple[int, int]] = []
+    for line in lines:
+        start = min(line.label_start, line.start) if line.label else line.start
+        end = max(line.end, line.label_end)
+        found += [(s, e) for s, e in split_sentences(notes, start, end) if not notes[s:e].isspace()]
+    return found
+
+
 def find_injections(
-    notes: str, rubric: InjectionRubric, lines: list[Line] | None = None
+    notes: str,
+    rubric: InjectionRubric,
+    lines: list[Line] | None = None,
+    model: InjectionModel | None = None,
 ) -> list[Flag]:
-    """One flag per kind of injected instruction, with the sentences that carry it."""
+    """One flag per kind of injected instruction, with the sentences that carry it; with a
+    learned `model`, one more for the sentences it reads as instructions that no pattern named."""
     if lines is None:
         lines = split_lines(notes)
+    flags = _pattern_flags(notes, rubric, lines)
+    if model is not None:
+        taken = [(e.start, e.end) for flag in flags for e in flag.evidence]
+        evidence = [
+            Excerpt.of(notes, start, end)
+            for start, end in sentences_of(notes, lines)
+            if not any(s <= start and end <= e for s, e in taken)
+            and model.flags(sentence_features(notes[start:end]))
+        ]
+        if evidence:
+            flags.append(Flag(code=LEARNED_CODE, message=rubric.learned_message, evidence=evidence))
+    return flags
+
+
+LEARNED_CODE: Final = "injection_learned"
+
+
+def _pattern_flags(notes: str, rubric: InjectionRubric, lines: list[Line]) -> list[Flag]:
     flags: list[Flag] = []
     code = [m.span() for m in _CODE_SPAN.finditer(notes)] if "`" in notes else []
     views = readable_views(notes)

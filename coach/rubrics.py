@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from coach.caseless import CaselessPattern
 from coach.cues import CueBook, PhraseError, validate_phrases
 from coach.errors import RubricError
+from coach.injection_model import InjectionModel
 from coach.level_model import LevelModel
 from coach.models import Level, MetricCheck, MetricKind, PsiSection, Section
 from coach.sequence_model import FigureModel, PlacementModel
@@ -509,6 +510,9 @@ class InjectionRubric(_Versioned):
     """Instructions aimed at the coach, to flag and ignore."""
 
     patterns: list[InjectionPattern] = Field(min_length=1)
+    learned_message: str = Field(
+        min_length=1, description="The flag of sentences only the learned reader flags."
+    )
 
 
 class ScopeClaim(_Strict):
@@ -564,6 +568,7 @@ class RubricSet(_Strict):
     placement: PlacementModel | None = None  # learned; None places by the hand-set weights
     level_model: LevelModel | None = None  # learned; None reads the level by the rule
     figure_model: FigureModel | None = None  # learned; None keeps the hand-written finder's figures
+    injection_model: InjectionModel | None = None  # learned; None flags by the patterns alone
 
     @cached_property
     def scoring_cues(self) -> CueBook[ScoringKey]:
@@ -590,7 +595,7 @@ class RubricSet(_Strict):
             self.reach,
         )
         versions = {r.id: r.version for r in rubrics}
-        for learned in (self.placement, self.level_model, self.figure_model):
+        for learned in (self.placement, self.level_model, self.figure_model, self.injection_model):
             if learned is not None:
                 versions[learned.id] = learned.version
         return versions
@@ -623,12 +628,13 @@ def load_rubrics(directory: Path) -> RubricSet:
         placement=_learned(directory, "placement", PlacementModel),
         level_model=_learned(directory, "level_model", LevelModel),
         figure_model=_learned(directory, "figure_model", FigureModel),
+        injection_model=_learned(directory, "injection_model", InjectionModel),
     )
     _check_question_slots(rubrics)
     return rubrics
 
 
-_LearnedT = TypeVar("_LearnedT", PlacementModel, LevelModel, FigureModel)
+_LearnedT = TypeVar("_LearnedT", PlacementModel, LevelModel, FigureModel, InjectionModel)
 
 
 def _learned(directory: Path, model_id: str, schema: type[_LearnedT]) -> _LearnedT | None:

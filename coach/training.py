@@ -23,6 +23,7 @@ import pycrfsuite  # type: ignore[import-untyped]
 
 from coach.corpus import (
     HEADING,
+    AdversarialRecord,
     Arrangement,
     CorpusStory,
     GoldUnit,
@@ -32,6 +33,8 @@ from coach.corpus import (
 )
 from coach.engine import prepare_notes
 from coach.figure_tagger import gold_tags, stretches, token_features
+from coach.injection_model import InjectionModel
+from coach.injection_training import adversarial_examples, story_examples, train_injection
 from coach.level_model import LevelModel
 from coach.models import LEVEL_ORDER, Framework, Level, Section
 from coach.restructurer import analyse
@@ -327,12 +330,17 @@ class Fitted:
     figures: FigureModel
     placement: PlacementModel
     level: LevelModel | None
+    injection: InjectionModel | None  # None with no adversarial set to fit it to
     seconds: dict[str, float]
 
 
-def fit(stories: Sequence[CorpusStory], rubrics: RubricSet) -> Fitted:
+def fit(
+    stories: Sequence[CorpusStory],
+    rubrics: RubricSet,
+    adversarial: Sequence[AdversarialRecord] = (),
+) -> Fitted:
     """Fit the figure tagger, then placement (which reads the figures), then the level reading
-    on that placement, as `make train` does."""
+    on that placement, and the injection reader, as `make train` does."""
     began = time.perf_counter()
     digest = corpus_digest(stories)
     figures = train_figures(
@@ -348,15 +356,25 @@ def fit(stories: Sequence[CorpusStory], rubrics: RubricSet) -> Fitted:
     placed = time.perf_counter()
     by_rule = with_figures.model_copy(update={"placement": placement, "level_model": None})
     level = train_level([level_example(story, by_rule) for story in stories], digest)
+    leveled = time.perf_counter()
+    injection = (
+        train_injection(
+            adversarial_examples(adversarial) + story_examples(stories), digest, len(stories)
+        )
+        if any(record.injection for record in adversarial)
+        else None
+    )
     done = time.perf_counter()
     return Fitted(
         figures,
         placement,
         level,
+        injection,
         {
             "figures": tagged - began,
             "features": featured - tagged,
             "placement": placed - featured,
-            "level": done - placed,
+            "level": leveled - placed,
+            "injection": done - leveled,
         },
     )

@@ -42,6 +42,11 @@ def test_cross_validated_figures_hold(measured: dict[str, float]) -> None:
 
 def test_shipped_models_are_what_the_corpus_trains(tmp_path: Path) -> None:
     assert main(["train", "--out", str(tmp_path)]) == 0
-    for name in ("figure_model.v1.json", "placement.v1.json", "level_model.v1.json"):
+    for name in (
+        "figure_model.v1.json",
+        "placement.v1.json",
+        "level_model.v1.json",
+        "injection_model.v1.json",
+    ):
         shipped = (RUBRICS / name).read_bytes()
         assert (tmp_path / name).read_bytes() == shipped, f"{name} is stale: run make train"

@@ -182,6 +182,7 @@ def test_train_writes_every_model(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "figure_model.v1.json",
+        "injection_model.v1.json",
         "level_model.v1.json",
         "placement.v1.json",
     ]

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
+from coach.injection_model import InjectionModel
 from coach.level_model import LevelModel
 from coach.rubrics import (
     GuardRubric,
@@ -32,7 +33,12 @@ SCHEMAS = {
     "guard": GuardRubric,
     "reach": ReachRubric,
 }
-LEARNED = {"placement": PlacementModel, "level_model": LevelModel, "figure_model": FigureModel}
+LEARNED = {
+    "placement": PlacementModel,
+    "level_model": LevelModel,
+    "figure_model": FigureModel,
+    "injection_model": InjectionModel,
+}
 
 
 def test_every_rubric_file_is_known_and_loads() -> None:
@@ -59,7 +65,7 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
         ("level.v2.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
-        ("injection.v2.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
+        ("injection.v3.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
         ("quantification.v3.yaml", QuantificationRubric, ("version: 3", "version: 4"), "agree"),
         ("level.v2.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
     ],
