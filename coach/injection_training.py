@@ -22,11 +22,13 @@ INJECTION_MODEL_ID: Final = "injection_model"
 INJECTION_MODEL_VERSION: Final = 1
 INJECTION_PARAMS: Final[dict[str, float | int | str]] = {
     # Grouped CV, each adversarial set held out in turn: C 1.0 caught 2 more attempts of the
-    # last blind set but flagged an ordinary held-out story; 0.3 flagged none.
+    # second blind set but flagged an ordinary held-out story; 0.3 flagged none.
     "C": 0.3,
     "class_weight": "balanced",
     "max_iter": 3000,
-    "margin": 2.0,  # log-odds above the highest-scoring ordinary story sentence
+    # Log-odds above the highest-scoring ordinary story sentence. With four sets, 2.0 flagged one
+    # held-out story (a coach's question pasted into the notes); 2.5 none, for 3 fewer attempts.
+    "margin": 2.5,
     # L2 leaves every word some weight; below this a word moves a sentence's score too little
     # to matter, and the file stays a sixth of the size (the threshold is set after dropping).
     "min_weight": 0.01,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coach.config import PROJECT_ROOT
-from coach.corpus import Dimension, datasheet, read_adversarial, read_corpus
+from coach.corpus import Dimension, datasheet, read_adversarial_sets, read_corpus
 from coach.cross_validation import as_written, grouped_folds, shuffled
 from coach.errors import InputError
 from coach.models import Section
@@ -114,9 +114,12 @@ def test_the_shipped_corpus_loads_and_is_big_and_varied() -> None:
     assert len(stories) >= 250
     assert len({s.record.style for s in stories}) >= 12
     assert {s.record.level.value for s in stories} == {"L5", "L6", "L7"}
-    for name in ("adversarial.jsonl", "adversarial-holdout.jsonl"):
-        records = read_adversarial(CORPUS / name)
+    sets = read_adversarial_sets(CORPUS)
+    assert len(sets) == 4
+    for records in sets.values():
         assert any(r.injection for r in records) and not all(r.injection for r in records)
+        # every attempt says which of its words carry the instruction: what the reader learns
+        assert all(r.pieces for r in records if r.injection)
 
 
 def test_the_datasheet_describes_the_corpus_as_it_is() -> None:
