@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     train = commands.add_parser(
-        "train", help="fit the figure, placement and level models to the corpus (make train)"
+        "train",
+        help="fit the figure, placement, level and injection models to the corpus (make train)",
     )
     train.add_argument(
         "paths", nargs="*", type=Path, help="corpus files or folders (default: the corpus)"

@@ -74,11 +74,6 @@ def _shape(token: str) -> str:
     return _SHAPE_RUNS.sub(r"\1\1", shape)
 
 
-def _finder_tags(stretch: Sequence[Token], spans: Sequence[tuple[int, int]]) -> list[str]:
-    """Where each token stands in the hand-written finder's figures: B, I, P(artly) or O."""
-    return _tags(stretch, spans, partly=True)
-
-
 def _tags(stretch: Sequence[Token], spans: Sequence[tuple[int, int]], *, partly: bool) -> list[str]:
     """B (a span starts here), I (inside one), O (outside), or P (crossing a span's bound, when
     `partly`; O otherwise) for each token."""
@@ -108,7 +103,7 @@ def token_features(
     """
     words = [token[2].lower() for token in stretch]
     shapes = [_shape(token[2]) for token in stretch]
-    finder = _finder_tags(stretch, finder_spans)
+    finder = _tags(stretch, finder_spans, partly=True)  # the hand-written finder's reading
     last = len(stretch) - 1
     rows: list[list[str]] = []
     for i, word in enumerate(words):

@@ -80,9 +80,7 @@ def sentences_of(notes: str, lines: list[Line]) -> list[tuple[int, int]]:
     """Every sentence of every line, label included, as spans: what the reader scores."""
     found: list[tuple[int, int]] = []
     for line in lines:
-        start = min(line.label_start, line.start) if line.label else line.start
-        end = max(line.end, line.label_end)
-        found += [(s, e) for s, e in split_sentences(notes, start, end) if not notes[s:e].isspace()]
+        found += [(s, e) for s, e in split_sentences(notes, *line.span) if not notes[s:e].isspace()]
     return found
 
 
@@ -154,8 +152,7 @@ def _enclosing(
 ) -> tuple[int, int]:
     """The sentence (or the line) that holds [start, end)."""
     for line in lines:
-        line_start = min(line.label_start, line.start) if line.label else line.start
-        line_end = max(line.end, line.label_end)
+        line_start, line_end = line.span
         if line_start <= start and end <= line_end:
             if whole_line:
                 return line_start, line_end

@@ -92,6 +92,12 @@ class Line(NamedTuple):
     label_end: int
     bullet: bool
 
+    @property
+    def span(self) -> tuple[int, int]:
+        """The whole line after its markers, label included."""
+        start = min(self.label_start, self.start) if self.label else self.start
+        return start, max(self.end, self.label_end)
+
 
 class Unit(NamedTuple):
     """A sentence or clause: the smallest piece placed in a section."""
