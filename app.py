@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from coach.answers import Answer
 from coach.bank import (
     LEADERSHIP_PRINCIPLES,
     TARGETS,
@@ -23,7 +24,7 @@ from coach.config import get_settings
 from coach.errors import CoachError
 from coach.export import case_study_markdown, spoken_text_with_time, spoken_version_for, story_json
 from coach.highlight import highlighted_markdown
-from coach.history import AnsweredQuestion, compare
+from coach.history import compare
 from coach.models import (
     PSI_TITLES,
     SCORE_TITLES,
@@ -151,18 +152,35 @@ def _delete() -> None:
 
 
 def _use_revision() -> None:
-    st.session_state.notes = st.session_state.revision
+    # The revision holds the answers' sentences too: from now on they are part of the notes.
+    st.session_state.notes = st.session_state[_revision_key(st.session_state.version)]
+    st.session_state.answers_in_notes = st.session_state.version
     _save_draft()
 
 
-def _answers(version: VersionRecord | None) -> list[AnsweredQuestion]:
+def _revision_key(number: int | None) -> str:
+    # One widget per version: a new version's story replaces what the box showed.
+    return f"revision_{number}"
+
+
+def _answers(story: StoryDetail, version: VersionRecord | None) -> list[Answer]:
+    """The answers the next version is coached with: the ones this version was coached with
+    (unless they were folded into the notes), then the new ones, a slot answered again
+    replacing its earlier answer."""
     if version is None:
         return []
-    return [
-        AnsweredQuestion(q.question, st.session_state.get(f"answer_{i}", ""), q.slot, q.section)
+    carried = (
+        []
+        if st.session_state.get("answers_in_notes") == version.number
+        else workspace().carried_answers(story.id, version.number)
+    )
+    new = [
+        Answer(q.slot, st.session_state.get(f"answer_{i}", ""), q.section, q.question)
         for i, q in enumerate(version.result.questions)
-        if st.session_state.get(f"answer_{i}", "").strip()
+        if q.section is not None and st.session_state.get(f"answer_{i}", "").strip()
     ]
+    slots = {a.slot for a in new}
+    return [a for a in carried if a.slot not in slots] + new
 
 
 def _names() -> RedactionList:
@@ -242,7 +260,7 @@ def _coach_view(story: StoryDetail, version: VersionRecord | None, options: RunO
         on_change=_save_draft,
         placeholder="What happened, what you did, what changed. Rough is fine.",
     )
-    answered = _answers(version)
+    answered = _answers(story, version)
     if st.button("Coach", type="primary"):
         st.session_state.error = None
         with st.status("Coaching", expanded=True) as status:
@@ -349,11 +367,14 @@ def _story(result: CoachResult) -> None:
                 st.markdown(f"- {markdown_escape(element.text)}")
                 sources = element.sources or []
                 quoted = "; ".join(f"“{markdown_escape(s.text)}”" for s in sources)
-                st.caption(
-                    f"from your notes: {quoted}"
-                    if quoted
-                    else f"your words, characters {element.start}-{element.end} of the notes"
-                )
+                if element.source == "answer":
+                    st.caption("your answer to a question")
+                else:
+                    st.caption(
+                        f"from your notes: {quoted}"
+                        if quoted
+                        else f"your words, characters {element.start}-{element.end} of the notes"
+                    )
                 if element.confidence is not None and element.confidence < LOW_CONFIDENCE:
                     st.caption(
                         f":warning: The coach is only {element.confidence:.0%} sure this belongs "
@@ -368,7 +389,7 @@ def _story(result: CoachResult) -> None:
             for s in SECTION_TITLES
             for e in result.story.elements(s)
         ),
-        key="revision",
+        key=_revision_key(st.session_state.version),
         height=200,
     )
     st.button("Use this as my notes", on_click=_use_revision)

@@ -67,7 +67,7 @@ from sqlalchemy.orm import (
 
 from coach.config import Settings
 from coach.errors import CoachError
-from coach.models import CoachResult, Framework, Level
+from coach.models import CoachResult, Framework, Level, Section
 from coach.models import Engine as CoachEngine
 from coach.private_files import create_private_file
 
@@ -116,11 +116,12 @@ class _Record(BaseModel):
 
 
 class Answer(_Record):
-    """A follow-up question, the user's answer to it, and the slot the answer fills."""
+    """A follow-up question, the user's answer to it, and the slot and section it fills."""
 
     question: str
     answer: str
     slot: str
+    section: Section | None = None  # None in versions saved before answers were pinned
 
 
 class StorySummary(_Record):

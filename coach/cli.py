@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from coach.answers import Answer, answers_for, read_answers_file
 from coach.calibration import grade_case_studies, read_seed
 from coach.config import Settings, get_settings
 from coach.corpus import CorpusStory, read_adversarial_sets, read_corpus
 from coach.drafts import save_draft
+from coach.engine import coach_offline
 from coach.errors import CoachError, InputError
 from coach.models import CoachResult, Engine, Framework, Level
 from coach.pipeline import RunOptions, chosen_engine, lazy_chat_model, run_coach
@@ -45,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     coach.add_argument(
         "--batch", metavar="FILE.jsonl", help='one {"id", "notes"} object a line; one result a line'
+    )
+    coach.add_argument(
+        "--answers",
+        metavar="ANSWERS.json",
+        type=Path,
+        help='a JSON list of {"slot", "answer"}: answers to the questions a run of the same notes '
+        "asked; each is placed in the section its question named",
     )
 
     evaluate = commands.add_parser(
@@ -104,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _coacher(
-    settings: Settings, rubrics: RubricSet, options: RunOptions
+    settings: Settings, rubrics: RubricSet, options: RunOptions, answers: Sequence[Answer] = ()
 ) -> Callable[[str], CoachResult]:
     """One coaching function for this invocation: engine chosen, model built lazily, drafts kept."""
     engine = chosen_engine(settings, options)
@@ -121,6 +130,7 @@ def _coacher(
             options=options,
             model_factory=model_factory,
             save_draft=keep_draft if engine is Engine.LLM else None,
+            answers=answers,
         )
 
     return run
@@ -132,9 +142,10 @@ def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
         framework=Framework(args.framework),
         engine=Engine(args.engine) if args.engine else None,
     )
-    coach = _coacher(settings, rubrics, options)
     if args.batch:
-        return _batch(Path(args.batch), coach, sys.stdout)
+        if args.answers:
+            raise InputError("--answers goes with one notes file, not with --batch.")
+        return _batch(Path(args.batch), _coacher(settings, rubrics, options), sys.stdout)
     if args.file is None:
         raise InputError("Give a notes file, or - to read standard input.")
     if args.file == "-":
@@ -143,13 +154,30 @@ def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
         )
     else:
         notes = read_notes_file(Path(args.file), max_chars=settings.max_notes_chars)
-    result = coach(notes)
+    answers = _answers(args.answers, notes, settings, rubrics, options) if args.answers else []
+    result = _coacher(settings, rubrics, options, answers)(notes)
     _say_engine(result)
     if args.format == "json":
         print(contract_json(to_contract(result)))
     else:
         sys.stdout.write(to_markdown(result))
     return 0
+
+
+def _answers(
+    path: Path, notes: str, settings: Settings, rubrics: RubricSet, options: RunOptions
+) -> list[Answer]:
+    """The answers in `path`, each given the section of the question whose slot it names: the
+    questions an offline run of the same notes asks (a model run asks for the same slots)."""
+    pairs = read_answers_file(read_notes_file(path, max_chars=settings.max_notes_chars))
+    asked = coach_offline(
+        notes,
+        rubrics,
+        target=options.target,
+        framework=options.framework,
+        max_chars=settings.max_notes_chars,
+    ).questions
+    return answers_for(pairs, asked)
 
 
 def _say_engine(result: CoachResult) -> None:

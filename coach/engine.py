@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from coach.answers import Answer, Material, answered_slots, material
 from coach.errors import InputError
 from coach.grader import Grade, grade
 from coach.injection import find_injections, mask
@@ -38,12 +39,16 @@ def check_notes(notes: str, max_chars: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """Notes made safe to read: injected instructions found and blanked, every sentence placed."""
+    """Notes (and answers) made safe to read: injected instructions found and blanked, every
+    sentence placed."""
 
     notes: str
     injections: list[Flag]
-    clean: str  # `notes` with the injections blanked, same length, so every span indexes both
+    # The material (the notes, then each answer) with the injections blanked, same length, so
+    # every span indexes both.
+    clean: str
     restructured: Restructured
+    material: Material
 
     def grade(
         self,
@@ -59,19 +64,30 @@ class Prepared:
         else:  # placed otherwise; hits_inside depends on the spans alone, but they may differ
             inside = hits_inside(base.hits, [(unit.start, unit.end) for unit in units])
         return grade(
-            self.clean, units, rubrics, target, framework, tokens=base.tokens, inside=inside
+            self.clean,
+            units,
+            rubrics,
+            target,
+            framework,
+            tokens=base.tokens,
+            inside=inside,
+            answers=self.material,
         )
 
 
-def prepare_notes(notes: str, rubrics: RubricSet) -> Prepared:
-    """Find and blank injected instructions, then place every sentence (after `check_notes`)."""
-    lines = split_lines(notes)
-    injections = find_injections(notes, rubrics.injection, lines, rubrics.injection_model)
+def prepare_notes(notes: str, rubrics: RubricSet, answers: Sequence[Answer] = ()) -> Prepared:
+    """Find and blank injected instructions, then place every sentence (after `check_notes`).
+
+    `answers` are read after the notes, each in the section its question named.
+    """
+    read = material(notes, answers)
+    lines = split_lines(read.text)
+    injections = find_injections(read.text, rubrics.injection, lines, rubrics.injection_model)
     # Injected instructions are blanked (same length) so they place nothing and score nothing.
-    clean = mask(notes, injections)
+    clean = mask(read.text, injections)
     # Blanked notes are other text: their lines are split afresh.
-    restructured = restructure(clean, rubrics, None if injections else lines)
-    return Prepared(notes, injections, clean, restructured)
+    restructured = restructure(clean, rubrics, None if injections else lines, read)
+    return Prepared(notes, injections, clean, restructured, read)
 
 
 def build_result(
@@ -107,6 +123,7 @@ def build_result(
         flags=[*prepared.injections, *flags, *graded.flags],
         rubric_versions=rubrics.versions,
         llm=llm,
+        answers=answered_slots(prepared.material),
     )
 
 
@@ -126,7 +143,8 @@ def coach_offline(
     target: Level = Level.L6,
     framework: Framework = Framework.STAR,
     max_chars: int,
+    answers: Sequence[Answer] = (),
 ) -> CoachResult:
     """Restructure and grade notes with no model: the user's own words, placed and scored."""
     check_notes(notes, max_chars)
-    return offline_result(prepare_notes(notes, rubrics), rubrics, target, framework)
+    return offline_result(prepare_notes(notes, rubrics, answers), rubrics, target, framework)

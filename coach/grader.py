@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from coach.answers import Material, attach
 from coach.cues import Tokens
 from coach.levels import level_fit_score, level_hits, read_level
 from coach.models import (
@@ -77,6 +78,7 @@ def grade(
     *,
     tokens: Tokens,
     inside: OwnedHits,
+    answers: Material | None = None,
 ) -> Grade:
     """Score a placed story, read its level, and ask what would raise it.
 
@@ -84,8 +86,9 @@ def grade(
     the notes are walked once.
     """
     cues = QuantCues(inside, placed)
-    metrics = build_metrics(notes, placed, cues, rubrics.quantification)
-    quant = quant_features(notes, placed, metrics, cues, rubrics.quantification)
+    attached = attach(answers, placed)
+    metrics = build_metrics(notes, placed, cues, rubrics.quantification, attached)
+    quant = quant_features(notes, placed, metrics, cues, rubrics.quantification, attached)
     structure = structure_features(placed, tokens)
     reading, level_weights, role_flag, level_features = read_level(
         notes,

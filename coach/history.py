@@ -1,38 +1,11 @@
-"""Iterating on a story: fold answers into the next version's notes, and compare two versions."""
+"""Iterating on a story: compare two versions."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coach.models import SECTION_TITLES, CoachResult, Section
-
-
-@dataclass(frozen=True, slots=True)
-class AnsweredQuestion:
-    """A coach's question and the user's answer to it."""
-
-    question: str
-    answer: str
-    slot: str
-    section: Section | None = None
-
-
-def fold_answers(notes: str, answers: Sequence[AnsweredQuestion]) -> str:
-    """The next version's notes: the old notes, then each answer under its section's heading.
-
-    The heading ("Result:") tells the restructurer where an answer belongs; answers without a
-    section stand as their own paragraph. Blank answers are skipped.
-    """
-    parts = [notes.rstrip()]
-    for item in answers:
-        answer = " ".join(item.answer.split())
-        if not answer:
-            continue
-        heading = f"{SECTION_TITLES[item.section]}: " if item.section else ""
-        parts.append(f"{heading}{answer}")
-    return "\n\n".join(part for part in parts if part) + "\n"
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,14 @@ class StoryElement(_Frozen):
         le=1,
         description="The learned placement's probability that this section is right.",
     )
+    source: Literal["notes", "answer"] = Field(
+        default="notes",
+        description='"answer": the user\'s answer to a question, placed where the question '
+        "said; its `sources` are spans of that answer's text.",
+    )
+    answer: int | None = Field(
+        default=None, ge=0, description='With source "answer": its index in the run\'s answers.'
+    )
 
 
 class Placeholder(_Frozen):
@@ -226,6 +234,11 @@ class Metric(Figure):
     confidence: bool = False
     attribution: bool = False
     check_evidence: dict[MetricCheck, Excerpt] = {}
+    answer: int | None = Field(
+        default=None,
+        ge=0,
+        description="The answer (index in the run's answers) this figure was given in, if any.",
+    )
 
 
 class ScoreComponent(_Frozen):
@@ -370,6 +383,17 @@ class LlmReport(_Frozen):
     )
 
 
+class AnsweredSlot(_Frozen):
+    """An answer the run read, pinned to the slot and section its question named."""
+
+    slot: str
+    question: str
+    section: Section
+    answer: str
+    start: int = Field(ge=0, description="Where the answer stands in the text the coach read.")
+    end: int = Field(ge=0)
+
+
 class CoachResult(_Frozen):
     """Everything one coaching run produced."""
 
@@ -388,3 +412,8 @@ class CoachResult(_Frozen):
     flags: list[Flag]
     rubric_versions: dict[str, int]
     llm: LlmReport | None = None
+    answers: list[AnsweredSlot] = Field(
+        default_factory=list,
+        description="Answers read after the notes, each as its own paragraph: spans past the "
+        "notes' length are theirs.",
+    )

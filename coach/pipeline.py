@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from coach.answers import Answer
 from coach.config import Settings
 from coach.engine import Prepared, build_result, check_notes, offline_result, prepare_notes
 from coach.errors import ConfigError, LlmError
@@ -110,8 +111,11 @@ def run_coach(
     names: RedactionList | None = None,
     progress: Progress = _quiet,
     sleep: Sleep = time.sleep,
+    answers: Sequence[Answer] = (),
 ) -> CoachResult:
     """Coach notes with the chosen engine; a failing model falls back to the offline engine.
+
+    `answers` stand after the notes, each in the section its question named, on either engine.
 
     `names` are replaced by placeholders before anything reaches the model (e-mail addresses and
     URLs always are) and put back in what it answers.
@@ -122,7 +126,7 @@ def run_coach(
     engine = chosen_engine(settings, options)
     if engine is Engine.OFFLINE:
         progress("Placing your sentences and grading them (offline)")
-        result = _offline(prepare_notes(notes, rubrics), rubrics, options)
+        result = _offline(prepare_notes(notes, rubrics, answers), rubrics, options)
         if options.engine is None:
             return _with_flag(
                 result,
@@ -135,7 +139,7 @@ def run_coach(
         return result
     if model_factory is None:
         raise ConfigError("The model engine was chosen but no model is configured.")
-    prepared = prepare_notes(notes, rubrics)  # shared with the fallback: placed once
+    prepared = prepare_notes(notes, rubrics, answers)  # shared with the fallback: placed once
     try:
         return _coach_with_model(
             prepared, model_factory(), settings, rubrics, options, names or RedactionList(),
@@ -337,7 +341,7 @@ def _coach_with_model(
         rubrics,
         options.target,
         options.framework,
-        story=_star_story(clean, review, draft, rubrics),
+        story=_star_story(clean, review, draft, rubrics, prepared),
         questions=questions,
         flags=[*unsupported, *judge_flags, *coach_flags],
         llm=LlmReport(
@@ -367,11 +371,12 @@ def _coach_with_model(
 
 
 def _place(units: Sequence[PlacedUnit], review: _Review) -> list[PlacedUnit]:
-    """The offline placement, with each sentence the model quoted moved to the model's section."""
+    """The offline placement, with each sentence the model quoted moved to the model's section;
+    answers stay where their questions put them."""
     placed: list[PlacedUnit] = []
     for unit in units:
         section = unit.section
-        for model_section, _, spans in review.kept:
+        for model_section, _, spans in review.kept if unit.answer is None else ():
             if any(start < unit.end and unit.start < end for start, end in spans):
                 section = model_section
                 break
@@ -379,18 +384,29 @@ def _place(units: Sequence[PlacedUnit], review: _Review) -> list[PlacedUnit]:
     return placed
 
 
-def _star_story(notes: str, review: _Review, draft: DraftStory, rubrics: RubricSet) -> StarStory:
-    sections: dict[Section, list[StoryElement]] = {section: [] for section in Section}
+def _star_story(
+    notes: str, review: _Review, draft: DraftStory, rubrics: RubricSet, prepared: Prepared
+) -> StarStory:
+    # The answers are the user's own words in the sections their questions named, as the
+    # offline story has them; a model sentence resting on answers alone would re-place them.
+    answered = prepared.material.spans
+    sections: dict[Section, list[StoryElement]] = {
+        section: [e for e in prepared.restructured.story.elements(section) if e.source == "answer"]
+        for section in Section
+    }
     for section, sentence, spans in review.kept:
+        if all(any(a <= s and e <= b for a, b in answered) for s, e in spans):
+            continue
         sources = [Excerpt.of(notes, start, end) for start, end in spans]
-        sections[section].append(
+        sections[section].insert(
+            len([e for e in sections[section] if e.source == "notes"]),
             StoryElement(
                 text=sentence.text,
                 start=spans[0][0],
                 end=spans[0][1],
                 verbatim=False,
                 sources=sources,
-            )
+            ),
         )
     gaps = {gap.section: gap.question for gap in draft.gaps}
     placeholders = [

@@ -31,6 +31,7 @@ class PlacedUnit(NamedTuple):
     heading: str | None
     measured: Measured
     confidence: float | None = None  # the learned placement's probability of `section`
+    answer: int | None = None  # the answer (coach/answers.py) this span is part of, if any
 
 
 def measure(

@@ -7,6 +7,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
+from coach.answers import NOTHING_ATTACHED, Attached, AttachedAnswer
 from coach.figures import Change
 from coach.models import (
     Excerpt,
@@ -45,13 +46,22 @@ class QuantFeatures(NamedTuple):
         passing[check] = min(self.eligible[check], passing[check] + 1)
         return self._replace(passing=passing)
 
-    def with_one_more_figure(self) -> QuantFeatures:
-        """These features had one more result statement carried a figure."""
+    def with_figure_answered(self, *, new_statement: bool) -> QuantFeatures:
+        """These features had an answer given a figure: for a statement of the notes, or as a
+        result statement of its own. Its metric counts for no check it does not meet."""
+        units = self.result_units + int(new_statement)
         return self._replace(
-            result_units_with_figures=min(self.result_units, self.result_units_with_figures + 1),
+            result_units=units,
+            result_units_with_figures=min(units, self.result_units_with_figures + 1),
             result_metrics=self.result_metrics + 1,
-            eligible={check: count + 1 for check, count in self.eligible.items()},
         )
+
+    def with_check_answered(self, check: MetricCheck) -> QuantFeatures:
+        """These features had one more result metric, given in an answer, met `check`."""
+        eligible, passing = dict(self.eligible), dict(self.passing)
+        eligible[check] += 1
+        passing[check] += 1
+        return self._replace(eligible=eligible, passing=passing)
 
     def with_families(self, families: frozenset[str]) -> QuantFeatures:
         """These features had measured these families of outcome."""
@@ -113,14 +123,22 @@ def _subject(notes: str, cues: QuantCues, start: int, end: int, at: int) -> str 
 
 
 def build_metrics(
-    notes: str, placed: Sequence[PlacedUnit], cues: QuantCues, rubric: QuantificationRubric
+    notes: str,
+    placed: Sequence[PlacedUnit],
+    cues: QuantCues,
+    rubric: QuantificationRubric,
+    attached: Attached = NOTHING_ATTACHED,
 ) -> list[Metric]:
-    """Every figure and before/after change as a metric, with the guide's checks and their words."""
+    """Every figure and before/after change as a metric, with the guide's checks and their words.
+
+    An answer about a figure's checks (`attached`) is that figure's evidence, not a figure of
+    its own.
+    """
     sentences = cues.sentences
     metrics: list[Metric] = []
     earlier = _StatedBaselines(rubric, cues)
     for unit in placed:
-        if not unit.measured.figures:
+        if not unit.measured.figures or unit.answer in attached.evidence_only:
             continue  # most statements: no figure, so no change either
         s_start, s_end = sentences[unit.sentence]
         in_change = {
@@ -142,6 +160,8 @@ def build_metrics(
                     found = _first_excerpt(notes, cues, check, s_start, s_end)
                     if found is not None:
                         evidence[check] = found
+            for answer in attached.checks.get(start, ()):
+                _answered_checks(notes, cues, answer, evidence)
             kind = figure.kind
             if change is not None and kind is MetricKind.NUMBER and change.before is not None:
                 kind = change.before.kind
@@ -168,10 +188,33 @@ def build_metrics(
                     section=unit.section,
                     is_result=is_result,
                     check_evidence=evidence,
+                    answer=unit.answer,
                     **{check: check in evidence for check in CHECKS},
                 )
             )
     return metrics
+
+
+# Checks that ask for a number: an answer giving one answers them.
+_NUMERIC_CHECKS: Final = frozenset(
+    {MetricCheck.BASELINE, MetricCheck.TIME_WINDOW, MetricCheck.CONFIDENCE}
+)
+
+
+def _answered_checks(
+    notes: str, cues: QuantCues, answer: AttachedAnswer, evidence: dict[MetricCheck, Excerpt]
+) -> None:
+    """The checks an answer about a figure gives: each check it was asked for that its words
+    state (the check's own phrases), or, for a check that asks for a number, that it gives one."""
+    start, end = answer.span
+    for check in answer.checks:
+        if check in evidence:
+            continue
+        found = _first_excerpt(notes, cues, check, start, end)
+        if found is None and answer.has_figure and check in _NUMERIC_CHECKS:
+            found = Excerpt.of(notes, start, end)
+        if found is not None:
+            evidence[check] = found
 
 
 class _StatedBaselines:
@@ -299,12 +342,28 @@ def quant_features(
     metrics: Sequence[Metric],
     cues: QuantCues,
     rubric: QuantificationRubric,
+    attached: Attached = NOTHING_ATTACHED,
 ) -> QuantFeatures:
-    """Count what the quantification score reads."""
-    result_units = [u for u in placed if u.section in rubric.result_sections]
+    """Count what the quantification score reads.
+
+    Answers count as result statements only when they answer a question for a figure, and a
+    statement counts as carrying a figure when an answer about it gives one.
+    """
+    result_units = [
+        u
+        for u in placed
+        if u.section in rubric.result_sections and u.answer not in attached.not_statements
+    ]
     result_metrics = [m for m in metrics if m.is_result]
+    # A figure given in an answer counts for a check it meets, never against one it does not:
+    # answering a question must not cost points the notes had.
     eligible = {
-        check: [m for m in result_metrics if rubric.applies(check, m.kind)] for check in CHECKS
+        check: [
+            m
+            for m in result_metrics
+            if rubric.applies(check, m.kind) and (m.answer is None or getattr(m, check))
+        ]
+        for check in CHECKS
     }
     everything = (0, len(notes))
     story_level = {c: _first_excerpt(notes, cues, c, *everything) for c in CHECKS}
@@ -317,7 +376,11 @@ def quant_features(
         families.update(f for f in ("business", "technical") if cues.first(f, start, end))
     return QuantFeatures(
         result_units=len(result_units),
-        result_units_with_figures=sum(1 for u in result_units if u.measured.figures),
+        result_units_with_figures=sum(
+            1
+            for u in result_units
+            if u.measured.figures or any(a.has_figure for a in attached.coverage.get(u.start, ()))
+        ),
         result_metrics=len(result_metrics),
         eligible={c: len(eligible[c]) for c in CHECKS},
         passing={c: sum(1 for m in eligible[c] if getattr(m, c)) for c in CHECKS},

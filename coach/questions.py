@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
+from coach.answers import coverage_slot, metric_slot
 from coach.figures import is_bare_number
 from coach.levels import DimensionWeights, dimension_level, level_fit_points
 from coach.models import (
@@ -146,24 +147,25 @@ def _metric_asks(
             _Ask(
                 slot="metric.none",
                 question=rubric.questions["no_metrics"],
-                gain=price.quant(state.quant.with_one_more_figure()),
+                gain=price.quant(state.quant.with_figure_answered(new_statement=True)),
                 section=Section.RESULT,
             )
         )
-    # Each answer is priced on top of the previous ones, so the tenth baseline is worth less.
-    running = state.quant
-    running_gain = price.quant(running)
+    # Each answer is priced alone, on the story as it stands: what the question promises is what
+    # answering it, and only it, earns.
     unquantified = [
         u for u in placed if u.section in rubric.result_sections and not u.measured.figures
     ]
     for unit in unquantified[:_COVERAGE_QUESTIONS]:
-        after = running.with_one_more_figure()
-        after_gain = price.quant(after)
-        gain = after_gain - running_gain
-        running, running_gain = after, after_gain
+        # "By how much, and measured how?": a figure for the statement, and its method.
+        gain = price.quant(
+            state.quant.with_figure_answered(new_statement=False).with_check_answered(
+                MetricCheck.METHOD
+            )
+        )
         asks.append(
             _Ask(
-                slot=f"metric.coverage@{unit.start}",
+                slot=coverage_slot(unit.start),
                 question=rubric.section_question("coverage", unit.section).format(
                     text=_quote(notes[unit.start : unit.end])
                 ),
@@ -172,12 +174,11 @@ def _metric_asks(
                 about=(unit.start, unit.end),
             )
         )
-    running = state.quant
     for metric in results:
         if not metric.subject and metric.before is None and is_bare_number(metric.text):
             continue  # "handled 5 solo": a number with no phrase to ask about; no question fits
         priced = [
-            (price.check(running, check), check)
+            (price.check(state.quant, check), check)
             for check in CHECKS
             if not getattr(metric, check) and rubric.applies(check, metric.kind)
         ]
@@ -185,13 +186,11 @@ def _metric_asks(
         chosen = sorted(chosen[:_CHECKS_PER_QUESTION], key=lambda p: _CHECK_ORDER[p[1]])
         if not chosen:
             continue
-        for _, check in chosen:
-            running = running.with_one_more(check)
         subject = _mid_sentence(metric.subject) if metric.subject else f"\u201c{metric.text}\u201d"
         figure = metric.after.text if metric.after else metric.text
         asks.append(
             _Ask(
-                slot="metric." + "+".join(c.value for _, c in chosen) + f"@{metric.start}",
+                slot=metric_slot([c for _, c in chosen], metric.start),
                 question=_join_questions(
                     [
                         rubric.question(c, metric.kind).format(
@@ -210,7 +209,12 @@ def _metric_asks(
             _Ask(
                 slot="metric.breadth",
                 question=rubric.questions["breadth"],
-                gain=price.quant(state.quant.with_families(frozenset({"business", "technical"}))),
+                # It asks for the business side: the family a system's figures lack.
+                gain=price.quant(
+                    state.quant.with_figure_answered(new_statement=True).with_families(
+                        state.quant.families | {"business"}
+                    )
+                ),
                 section=Section.RESULT,
             )
         )
@@ -225,12 +229,21 @@ def _level_asks(state: GradeState, rubrics: RubricSet, price: _Pricer) -> list[_
     for signal in state.reading.signals:
         dimension = rubrics.level.dimensions[signal.dimension]
         current = state.level_weights[signal.dimension]
+        section = dimension.section[asked_level]
+        # The answer lands in `section`: a section the story lacked is one more it has.
+        adds_section = (
+            price.structure(state.structure.with_section(section))
+            if section not in state.structure.present
+            else 0.0
+        )
         if signal.level.rank < target.rank:
             asks.append(
                 _Ask(
                     slot=f"level.{signal.dimension}",
                     question=dimension.question[asked_level],
-                    gain=price.level(signal.dimension, current.reaching(asked_level, dimension)),
+                    gain=price.level(signal.dimension, current.reaching(asked_level, dimension))
+                    + adds_section,
+                    section=section,
                     about=_span(signal.evidence[0]) if signal.evidence else None,
                 )
             )
@@ -241,7 +254,8 @@ def _level_asks(state: GradeState, rubrics: RubricSet, price: _Pricer) -> list[_
                     slot=f"level.{signal.dimension}.anti",
                     question=f"You wrote \u201c{anti.text}\u201d: "
                     + dimension.question[asked_level],
-                    gain=price.level(signal.dimension, current.without_anti()),
+                    gain=price.level(signal.dimension, current.without_anti()) + adds_section,
+                    section=section,
                     about=_span(anti),
                 )
             )

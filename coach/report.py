@@ -57,6 +57,8 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
                 "verbatim": e.verbatim,
                 "sources": [_span(s) for s in e.sources],
                 "confidence": e.confidence,
+                "source": e.source,
+                "answer": e.answer,
             }
             for e in result.story.elements(section)
         ]
@@ -104,6 +106,7 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
                 "section": m.section.value if m.section else None,
                 "is_result": m.is_result,
                 "evidence": {check.value: _span(e) for check, e in m.check_evidence.items()},
+                "answer": m.answer,
             }
             for m in result.metrics
         ],
@@ -158,6 +161,7 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
         "spoken_seconds": result.spoken_seconds,
         "notes_chars": result.notes_chars,
         "rubric_versions": result.rubric_versions,
+        "answers": [a.model_dump(mode="json") for a in result.answers],
     }
 
 

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from coach.answers import Material, answer_element
 from coach.cues import Hit, Tokens, tokenize
 from coach.models import (
     Excerpt,
@@ -208,13 +209,31 @@ class Analysis:
     hits: list[Hit[ScoringKey]]
     inside: OwnedHits
     measured: list[Measured]
+    answer_of: list[int | None]  # per unit: the answer it is part of, if any
+    pinned: list[Section]  # the section each answer's question named, per answer unit (last)
+    notes_end: int  # where the notes end and the answers begin
+
+    @property
+    def _of_notes(self) -> int:
+        """How many units come from the notes: they come first, the answers' units after."""
+        return len(self.units) - len(self.pinned)
+
+    def _notes_inside(self) -> OwnedHits:
+        # The notes are placed as if no answer followed: answering never moves them.
+        count = self._of_notes
+        if count == len(self.units):
+            return self.inside
+        return {key: [(r, h) for r, h in hits if r < count] for key, hits in self.inside.items()}
 
     def handset_sections(self, star: StarPlusRubric) -> list[Section]:
-        """The sections the hand-set weights and their Viterbi pass choose."""
-        if not self.units:
-            return []
-        emissions = _emissions(self.units, self.inside, self.headings, self.measured, star)
-        return [_SECTIONS[state] for state in _best_path(emissions, star)]
+        """The sections the hand-set weights and their Viterbi pass choose (answers pinned)."""
+        count = self._of_notes
+        if not count:
+            return list(self.pinned)
+        emissions = _emissions(
+            self.units[:count], self._notes_inside(), self.headings, self.measured[:count], star
+        )
+        return [_SECTIONS[state] for state in _best_path(emissions, star)] + self.pinned
 
     def labelled(self) -> dict[int, Section]:
         """Units on a line that opens with a section's label ("Result: ..."): the user has
@@ -225,27 +244,39 @@ class Analysis:
         }
 
     def features(self, notes: str, star: StarPlusRubric) -> list[list[str]]:
-        """The learned model's features of each unit, the hand-set placement's choice among them."""
+        """The learned model's features of each unit of the notes (not the answers, which are
+        pinned), the hand-set placement's choice among them."""
+        count = self._of_notes
         rows = unit_features(
             notes,
-            self.lines,
-            self.units,
+            [line for line in self.lines if line.start < self.notes_end],
+            self.units[:count],
             self.tokens,
-            self.inside,
-            self.measured,
+            self._notes_inside(),
+            self.measured[:count],
             self.headings.lines,
         )
-        for row, section in zip(rows, self.handset_sections(star), strict=True):
+        for row, section in zip(rows, self.handset_sections(star), strict=False):
             row.append(f"handset={section}")
         return rows
 
 
-def analyse(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> Analysis:
-    """Split the notes into units and find what every placement reads of them."""
+def analyse(
+    notes: str,
+    rubrics: RubricSet,
+    lines: list[Line] | None = None,
+    answers: Material | None = None,
+) -> Analysis:
+    """Split the notes into units and find what every placement reads of them.
+
+    With `answers`, `notes` is their material: the answers' lines are units pinned to their
+    sections, and no heading, label or header fact is read from them.
+    """
     star = rubrics.star_plus
     if lines is None:
         lines = split_lines(notes)
-    headings = _read_headings(notes, lines, star)
+    notes_end = len(notes) if answers is None else answers.notes_end
+    headings = _read_headings(notes, [line for line in lines if line.start < notes_end], star)
     boundary = star.clause_boundaries
     units = [
         u
@@ -259,10 +290,23 @@ def analyse(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> 
     spans = [(unit.start, unit.end) for unit in units]
     inside = hits_inside(hits, spans)
     measured = measure_all(notes, spans, rubrics.quantification, tokens, rubrics.figure_model)
-    return Analysis(lines, headings, units, tokens, hits, inside, measured)
+    answer_of = [None if answers is None else answers.answer_at(u.start) for u in units]
+    pinned = [
+        answers.answers[index].section
+        for index in answer_of
+        if answers is not None and index is not None
+    ]
+    return Analysis(
+        lines, headings, units, tokens, hits, inside, measured, answer_of, pinned, notes_end
+    )
 
 
-def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None) -> Restructured:
+def restructure(
+    notes: str,
+    rubrics: RubricSet,
+    lines: list[Line] | None = None,
+    answers: Material | None = None,
+) -> Restructured:
     """Place every sentence of the notes in a STAR+ section, with its span and its figures.
 
     `lines` are `split_lines(notes)` if the caller already has them. The learned model places
@@ -270,12 +314,13 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
     scoring rubric come back too, found in the same walk, for the grader.
     """
     star = rubrics.star_plus
-    found = analyse(notes, rubrics, lines)
+    found = analyse(notes, rubrics, lines, answers)
     units, headings, measured = found.units, found.headings, found.measured
     confidences: list[float | None]
     if rubrics.placement is not None:
         sections, learned = rubrics.placement.label(found.features(notes, star), found.labelled())
-        confidences = list(learned)
+        sections += found.pinned
+        confidences = [*learned, *[None] * len(found.pinned)]
     else:
         sections = found.handset_sections(star)
         confidences = [None] * len(units)
@@ -287,14 +332,15 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
             section=section,
             heading=headings.by_line.get(unit.line, (None, None))[1],
             measured=figures,
-            confidence=confidence,
+            confidence=1.0 if answer is not None else confidence,
+            answer=answer,
         )
-        for unit, section, figures, confidence in zip(
-            units, sections, measured, confidences, strict=True
+        for unit, section, figures, confidence, answer in zip(
+            units, sections, measured, confidences, found.answer_of, strict=True
         )
     ]
     return Restructured(
-        story=_story(notes, placed, headings, star),
+        story=_story(notes, placed, headings, star, answers),
         units=placed,
         tokens=found.tokens,
         hits=found.hits,
@@ -303,7 +349,11 @@ def restructure(notes: str, rubrics: RubricSet, lines: list[Line] | None = None)
 
 
 def _story(
-    notes: str, placed: list[PlacedUnit], headings: _Headings, star: StarPlusRubric
+    notes: str,
+    placed: list[PlacedUnit],
+    headings: _Headings,
+    star: StarPlusRubric,
+    answers: Material | None = None,
 ) -> StarStory:
     # Elements and placeholders as plain data, validated in one call with the story: pydantic
     # builds the thirty-odd models in Rust, a third cheaper than one constructor call each.
@@ -311,15 +361,16 @@ def _story(
     for group in _merge_clauses(placed):
         first, last = group[0], group[-1]
         known = [unit.confidence for unit in group if unit.confidence is not None]
-        sections[first.section].append(
-            {
-                "text": notes[first.start : last.end],
-                "start": first.start,
-                "end": last.end,
-                "heading": first.heading,
-                "confidence": round(min(known), 3) if known else None,
-            }
-        )
+        element: dict[str, object] = {
+            "text": notes[first.start : last.end],
+            "start": first.start,
+            "end": last.end,
+            "heading": first.heading,
+            "confidence": round(min(known), 3) if known else None,
+        }
+        if answers is not None and first.answer is not None:
+            element |= answer_element(answers, first.answer, first.start, last.end)
+        sections[first.section].append(element)
     placeholders = [
         {
             "section": section,

@@ -421,6 +421,9 @@ class DimensionRubric(_Strict):
     anti: AntiCues | None = None
     advice: dict[Level, str]
     question: dict[Level, str]
+    section: dict[Level, Section] = Field(
+        description="Where an answer to the question belongs in the story, by level asked."
+    )
 
 
 class PersonalRole(_Strict):

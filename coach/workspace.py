@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 
 from coach import pipeline
-from coach.bank import Answer, StoryBank, VersionRecord
+from coach.answers import Answer
+from coach.bank import Answer as StoredAnswer
+from coach.bank import StoryBank, VersionRecord
 from coach.config import Settings
-from coach.history import AnsweredQuestion, fold_answers
 from coach.models import Engine
 from coach.redaction import RedactionList
 from coach.rubrics import RubricSet
@@ -63,28 +64,44 @@ class Workspace:
         self,
         story_id: int,
         notes: str,
-        answers: Sequence[AnsweredQuestion],
+        answers: Sequence[Answer],
         options: pipeline.RunOptions,
         *,
         names: RedactionList | None = None,
         progress: pipeline.Progress | None = None,
     ) -> VersionRecord:
-        """Fold the answers into the notes, save them, coach them, keep the result as a version."""
-        folded = fold_answers(notes, answers) if answers else notes
-        self.bank.save_draft(story_id, folded)  # before any model call: nothing can be lost
+        """Save the notes, coach them with the answers (each pinned to the section its question
+        named), keep the result as a version with its answers."""
+        self.bank.save_draft(story_id, notes)  # before any model call: nothing can be lost
         self.bank.set_options(story_id, target=options.target, framework=options.framework)
         result = pipeline.run_coach(
-            folded,
+            notes,
             settings=self.settings,
             rubrics=self.rubrics,
             options=options,
             model_factory=self._model_factory,
             names=names,
             progress=progress or (lambda _: None),
+            answers=answers,
         )
         return self.bank.add_version(
             story_id,
-            notes=folded,
+            notes=notes,
             result=result,
-            answers=[Answer(question=a.question, answer=a.answer, slot=a.slot) for a in answers],
+            answers=[
+                StoredAnswer(question=a.question, answer=a.answer, slot=a.slot, section=a.section)
+                for a in answers
+            ],
         )
+
+    def carried_answers(self, story_id: int, number: int | None) -> list[Answer]:
+        """The answers version `number` was coached with: they stand in the next version too,
+        until the user folds them into the notes or takes them back."""
+        if number is None:
+            return []
+        version = self.bank.get_version(story_id, number)
+        return [
+            Answer(a.slot, a.answer, a.section, a.question)
+            for a in version.answers
+            if a.section is not None
+        ]

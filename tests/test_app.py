@@ -75,10 +75,15 @@ def test_coach_shows_scores_story_metrics_and_questions(data_dir: Path) -> None:
 def test_answering_a_question_makes_version_two_and_history(data_dir: Path) -> None:
     app = _coach(_app())
     first = next(t for t in app.text_area if t.key == "answer_0")
-    first.input("Before the change p99 was 850ms, measured on our Grafana dashboard.")
+    answer = "Before the change p99 was 850ms, measured on our Grafana dashboard."
+    first.input(answer)
     app = _coach(app, notes=None)
     assert any(s.value == "Version 2" for s in app.subheader)
-    assert "Grafana" in app.text_area(key="notes").value  # the answer is in the next notes
+    assert "Grafana" not in app.text_area(key="notes").value  # the notes stay the user's own
+    # The answer stands in the story, and the revise box shows version 2, answer included.
+    assert "measured on our Grafana dashboard" in _shown(app)
+    assert "your answer to a question" in [c.value for c in app.caption]
+    assert "Grafana" in app.text_area(key="revision_2").value
     shown = _shown(app)
     assert "**Version 2**" in shown and "**Version 1**" in shown
     assert app.get("vega_lite_chart")  # scores across versions
