@@ -6,6 +6,7 @@ the pipeline, the bank keeps stories and versions, export renders downloads).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -16,16 +17,19 @@ from coach.bank import (
     LEADERSHIP_PRINCIPLES,
     TARGETS,
     StoryBank,
+    StoryBankError,
     StoryDetail,
     StorySummary,
     VersionRecord,
 )
 from coach.config import get_settings
-from coach.errors import CoachError
+from coach.errors import CoachError, notes_too_long
 from coach.export import case_study_markdown, spoken_text_with_time, spoken_version_for, story_json
 from coach.highlight import highlighted_markdown
 from coach.history import compare
+from coach.levels import meter_position
 from coach.models import (
+    LEVEL_ORDER,
     PSI_TITLES,
     SCORE_TITLES,
     SECTION_TITLES,
@@ -44,6 +48,8 @@ from coach.sequence_model import LOW_CONFIDENCE
 from coach.workspace import Workspace, mask_key
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
+_ROW_HEIGHT = 35  # Streamlit's dataframe row, in pixels
+_FRAMEWORK_NAMES = {framework: name for name, framework in _FRAMEWORKS.items()}
 
 
 @st.cache_resource
@@ -91,16 +97,44 @@ def _open_story(story_id: int) -> StoryDetail:
     st.session_state.title_edit = story.title
     st.session_state.tags_edit = list(story.tags)
     st.session_state.confirm_delete = False
+    st.session_state.story_picker = story.id  # the picker follows New story and every opening
+    st.session_state.engine = _engine_label(story)
     return story
 
 
+def _engine_label(story: StoryDetail) -> str:
+    """The engine a story opens on: the one that wrote its latest version when it is still
+    available, else the model when one is configured (as the CLI does), else offline."""
+    choices = workspace().engine_choices()
+    if story.versions:
+        last = story.versions[-1].engine
+        for choice in choices:
+            if choice.engine is last:
+                return choice.label
+    return choices[-1].label
+
+
 def _current_story() -> StoryDetail:
-    if st.session_state.story_id is None:
-        summaries = workspace().bank.list_stories()
-        if summaries:
-            return _open_story(summaries[0].id)
-        return _open_story(workspace().bank.create_story("My first story").id)
-    return workspace().bank.get_story(st.session_state.story_id)
+    if st.session_state.story_id is not None:
+        try:
+            return workspace().bank.get_story(st.session_state.story_id)
+        except StoryBankError:
+            # Deleted in another tab: open another story rather than fail every page.
+            st.session_state.notice = "That story was deleted elsewhere; here is another one."
+            st.session_state.story_id = None
+    summaries = workspace().bank.list_stories()
+    if summaries:
+        return _open_story(summaries[0].id)
+    return _open_story(workspace().bank.create_story("My first story").id)
+
+
+def _on_story(action: Callable[[int], None]) -> None:
+    """Run a change to the open story; a story gone (deleted in another tab) is a notice."""
+    try:
+        action(st.session_state.story_id)
+    except StoryBankError as exc:
+        st.session_state.error = str(exc)
+        st.session_state.story_id = None
 
 
 def _pick_story() -> None:
@@ -113,9 +147,16 @@ def _new_story() -> None:
 
 
 def _save_draft() -> None:
-    # Saved as the user types (on every edit Streamlit reports), long before any model call.
+    # Saved as the user types (on every edit Streamlit reports), long before any model call;
+    # notes over the limit are refused at once, with the message Coach would give.
+    notes, limit = st.session_state.notes, get_settings().max_notes_chars
+    if len(notes) > limit:
+        st.session_state.error = str(notes_too_long(len(notes), limit))
+        return
+    if st.session_state.error and st.session_state.error.startswith("The notes are"):
+        st.session_state.error = None
     if st.session_state.story_id is not None:
-        workspace().bank.save_draft(st.session_state.story_id, st.session_state.notes)
+        _on_story(lambda story_id: workspace().bank.save_draft(story_id, notes))
 
 
 def _load_upload() -> None:
@@ -133,20 +174,20 @@ def _load_upload() -> None:
 
 def _rename() -> None:
     try:
-        workspace().bank.rename(st.session_state.story_id, st.session_state.title_edit)
+        _on_story(lambda story_id: workspace().bank.rename(story_id, st.session_state.title_edit))
     except CoachError as exc:
         st.session_state.error = str(exc)
 
 
 def _retag() -> None:
-    workspace().bank.set_tags(st.session_state.story_id, st.session_state.tags_edit)
+    _on_story(lambda story_id: workspace().bank.set_tags(story_id, st.session_state.tags_edit))
 
 
 def _delete() -> None:
     if not st.session_state.confirm_delete:
         st.session_state.confirm_delete = True
         return
-    workspace().bank.delete_story(st.session_state.story_id)
+    _on_story(workspace().bank.delete_story)
     st.session_state.story_id = None
     st.session_state.confirm_delete = False
 
@@ -260,34 +301,59 @@ def _coach_view(story: StoryDetail, version: VersionRecord | None, options: RunO
         on_change=_save_draft,
         placeholder="What happened, what you did, what changed. Rough is fine.",
     )
-    answered = _answers(story, version)
     if st.button("Coach", type="primary"):
-        st.session_state.error = None
-        with st.status("Coaching", expanded=True) as status:
-            try:
-                record = workspace().coach(
-                    story.id,
-                    st.session_state.notes,
-                    answered,
-                    options,
-                    names=_names(),
-                    progress=status.write,
-                )
-            except CoachError as exc:
-                status.update(label="Not coached", state="error")
-                st.session_state.error = str(exc)
-            else:
-                status.update(label=f"Version {record.number} ready", state="complete")
-                st.session_state.version = record.number
-                st.session_state.pending_notes = record.notes
-                for i in range(len(version.result.questions) if version else 0):
-                    st.session_state.pop(f"answer_{i}", None)
-                st.rerun()
+        _run_coach(story, version, options)
+    if st.session_state.notice:
+        st.info(markdown_escape(st.session_state.pop("notice")))
     if st.session_state.error:
-        st.error(st.session_state.error)
+        # Messages may quote a file's name or the notes: shown as text, never as Markdown.
+        st.error(markdown_escape(st.session_state.error))
     # A successful run reran the script above, so `version` (and the story) are still current.
     if version is not None:
-        _results(version)
+        _changed_options(version, options)
+        _results(version, story, options)
+
+
+def _run_coach(story: StoryDetail, version: VersionRecord | None, options: RunOptions) -> None:
+    """Coach the notes with the answers given so far; a new version reruns the page."""
+    st.session_state.error = None
+    with st.status("Coaching", expanded=True) as status:
+        try:
+            record = workspace().coach(
+                story.id,
+                st.session_state.notes,
+                _answers(story, version),
+                options,
+                names=_names(),
+                progress=status.write,
+            )
+        except CoachError as exc:
+            status.update(label="Not coached", state="error")
+            st.session_state.error = str(exc)
+            return
+        status.update(label=f"Version {record.number} ready", state="complete")
+    st.session_state.version = record.number
+    st.session_state.pending_notes = record.notes
+    for i in range(len(version.result.questions) if version else 0):
+        st.session_state.pop(f"answer_{i}", None)
+    st.rerun()
+
+
+def _changed_options(version: VersionRecord, options: RunOptions) -> None:
+    """Say plainly when the sidebar's target or framework is not what this version was graded
+    for: nothing on the page changes until Coach is pressed."""
+    result = version.result
+    changed: list[str] = []
+    if result.target is not options.target:
+        changed.append(f"target {result.target.value} → {options.target.value}")
+    if result.framework is not options.framework:
+        old, new = _FRAMEWORK_NAMES[result.framework], _FRAMEWORK_NAMES[options.framework]
+        changed.append(f"framework {old} → {new}")
+    if changed:
+        st.info(
+            f"You changed the {' and the '.join(changed)}: press Coach to grade the story for it. "
+            f"Version {version.number} below is still graded as it was."
+        )
 
 
 def _selected_version(story: StoryDetail) -> VersionRecord | None:
@@ -297,7 +363,7 @@ def _selected_version(story: StoryDetail) -> VersionRecord | None:
     return workspace().bank.get_version(story.id, number)
 
 
-def _results(version: VersionRecord) -> None:
+def _results(version: VersionRecord, story: StoryDetail, options: RunOptions) -> None:
     result = version.result
     st.subheader(f"Version {version.number}")
     for flag in result.flags:
@@ -333,7 +399,9 @@ def _results(version: VersionRecord) -> None:
     with metrics_tab:
         _metrics(result, version.notes)
     with questions_tab:
-        _questions(result)
+        # The answer boxes have their own button: no scrolling back up to Coach.
+        if _questions(result) and st.button("Coach again with these answers", type="primary"):
+            _run_coach(story, version, options)
 
 
 def _score(score: Score, label: str) -> None:
@@ -411,7 +479,20 @@ def _level(result: CoachResult) -> None:
             f"**What would tip it to {level.borderline.levels[1].value}:** "
             + " ".join(markdown_escape(tip) for tip in level.borderline.tip)
         )
-    st.progress(min(1.0, level.points / 2), text="L5 ← where the story reads → L7")
+    st.progress(
+        meter_position(level),
+        text=f"Reads {level.estimate.value} · target {level.target.value}",
+    )
+    for column, mark in zip(st.columns(3), LEVEL_ORDER, strict=True):
+        reads = "**reads here**" if mark is level.estimate else ""
+        aim = "◆ target" if mark is level.target else ""
+        column.markdown(" ".join(part for part in (mark.value, reads, aim) if part))
+    reached = sum(1 for s in level.signals if s.level.rank >= level.target.rank)
+    st.caption(
+        f"Level fit ({result.scores.level_fit.value}/100) is how close each of the "
+        f"{len(level.signals)} dimensions below comes to {level.target.value}: {reached} reach "
+        f"it. The story as a whole reads {level.estimate.value}."
+    )
     for signal in level.signals:
         quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)
         st.markdown(
@@ -456,18 +537,23 @@ def _metrics(result: CoachResult, notes: str) -> None:
     st.markdown(highlighted_markdown(notes, [(m.start, m.end) for m in result.metrics]))
 
 
-def _questions(result: CoachResult) -> None:
+def _questions(result: CoachResult) -> bool:
+    """The answer boxes; whether there are any."""
     if not result.questions:
         st.success("No open questions: the story covers what the rubric asks.")
-        return
-    st.caption("Answer any of these and press Coach: the answers become part of the next version.")
+        return False
+    st.caption(
+        "Answer any of these and coach again: each answer stands in the section named beside it."
+    )
     for i, question in enumerate(result.questions):
         # Labels render Markdown, and a model may write the question.
+        section = SECTION_TITLES[question.section] if question.section else "the story"
         st.text_area(
-            f"{markdown_escape(question.question)} (+{question.gain:g} points)",
+            f"{markdown_escape(question.question)} (+{question.gain:g} points · goes to {section})",
             key=f"answer_{i}",
             height=68,
         )
+    return True
 
 
 def _history(story: StoryDetail) -> None:
@@ -504,7 +590,8 @@ def _history(story: StoryDetail) -> None:
 def _coverage(summaries: list[StorySummary]) -> None:
     rows = workspace().bank.coverage()
     st.dataframe(
-        [
+        height=_ROW_HEIGHT * (len(rows) + 1) + 3,  # every principle in view, no scrolling
+        data=[
             {
                 "Leadership Principle": row.principle,
                 "strong story": "yes" if row.strong else "",

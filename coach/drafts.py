@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from coach.errors import InputError
+from coach.private_files import create_private_file
 
 
 def save_draft(directory: Path, notes: str) -> Path:
@@ -17,6 +18,7 @@ def save_draft(directory: Path, notes: str) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             partial = target.with_suffix(".tmp")
+            create_private_file(partial)  # owner-only, like the bank and the cache
             partial.write_text(notes, encoding="utf-8")
             os.replace(partial, target)  # atomic: a crash never leaves half a draft
     except OSError as exc:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coach.answers import Answer, Material, answered_slots, material
-from coach.errors import InputError
+from coach.errors import InputError, notes_too_long
 from coach.grader import Grade, grade
 from coach.injection import find_injections, mask
+from coach.language import language_flag
 from coach.models import (
     CoachResult,
     Engine,
@@ -31,10 +32,7 @@ def check_notes(notes: str, max_chars: int) -> None:
     if not notes.strip():
         raise InputError("The notes are empty: paste a few sentences about what you did.")
     if len(notes) > max_chars:
-        raise InputError(
-            f"The notes are {len(notes):,} characters; the limit is {max_chars:,}. "
-            "Coach one story at a time."
-        )
+        raise notes_too_long(len(notes), max_chars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +47,7 @@ class Prepared:
     clean: str
     restructured: Restructured
     material: Material
+    language: list[Flag]  # a notice when the notes are mostly not English
 
     def grade(
         self,
@@ -87,7 +86,8 @@ def prepare_notes(notes: str, rubrics: RubricSet, answers: Sequence[Answer] = ()
     clean = mask(read.text, injections)
     # Blanked notes are other text: their lines are split afresh.
     restructured = restructure(clean, rubrics, None if injections else lines, read)
-    return Prepared(notes, injections, clean, restructured, read)
+    language = [flag for flag in (language_flag(notes, rubrics.language),) if flag is not None]
+    return Prepared(notes, injections, clean, restructured, read, language)
 
 
 def build_result(
@@ -120,7 +120,7 @@ def build_result(
         scores=graded.scores,
         level=graded.level,
         questions=graded.questions if questions is None else questions,
-        flags=[*prepared.injections, *flags, *graded.flags],
+        flags=[*prepared.language, *prepared.injections, *flags, *graded.flags],
         rubric_versions=rubrics.versions,
         llm=llm,
         answers=answered_slots(prepared.material),

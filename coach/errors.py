@@ -20,6 +20,14 @@ class InputError(CoachError):
     """The notes cannot be coached: empty, unreadable or over the size limit."""
 
 
+def notes_too_long(chars: int, limit: int) -> InputError:
+    """The one message for notes over the size limit, wherever they arrive (typed, pasted,
+    uploaded, read from a file)."""
+    return InputError(
+        f"The notes are {chars:,} characters; the limit is {limit:,}. Coach one story at a time."
+    )
+
+
 class RubricError(CoachError):
     """A rubric file is missing or does not match the rubric schema."""
 

@@ -366,3 +366,22 @@ def personal_role_flag(
     if we_count < 2 or i_count / (i_count + we_count) >= rubric.personal_role.min_i_share:
         return None
     return Flag(code="personal_role", message=rubric.personal_role.message, evidence=we_evidence)
+
+
+# Where each level's stretch of the meter starts and ends (0 is L5's far end, 1 is L7's).
+_METER_BANDS: Final = {Level.L5: (0.0, 0.25), Level.L6: (0.25, 0.75), Level.L7: (0.75, 1.0)}
+
+
+def meter_position(reading: LevelReading) -> float:
+    """Where the story stands on an L5-L6-L7 meter (0-1), always inside the stretch of the
+    level it reads as, so the meter and the headline agree.
+
+    Within that stretch: the expected level under the learned reading's probabilities, or the
+    dimensions' mean points without them.
+    """
+    if reading.probabilities:
+        expected = sum(level.rank * p for level, p in reading.probabilities.items())
+    else:
+        expected = reading.points
+    low, high = _METER_BANDS[reading.estimate]
+    return min(high, max(low, expected / 2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from coach.errors import InputError
+from coach.errors import InputError, notes_too_long
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -14,6 +14,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_MAX_BYTES_PER_CHAR = 4
 # Share of control characters above which bytes are a binary file, not notes.
 _MAX_CONTROL_SHARE = 0.02
 
@@ -21,9 +22,10 @@ _MAX_CONTROL_SHARE = 0.02
 def decode_notes(data: bytes, *, source: str, max_chars: int) -> str:
     """Text of the notes: BOM-marked UTF-8/16/32, plain UTF-8, else Windows-1252."""
     # A character takes at most 4 bytes in any encoding we accept: refuse before decoding.
-    if len(data) > max_chars * 4:
+    if len(data) > max_chars * _MAX_BYTES_PER_CHAR:
         raise InputError(
-            f"{source} is {len(data):,} bytes; notes are limited to {max_chars:,} characters."
+            f"{source} is over {max_chars * _MAX_BYTES_PER_CHAR:,} bytes; notes are limited to "
+            f"{max_chars:,} characters."
         )
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -40,13 +42,17 @@ def decode_notes(data: bytes, *, source: str, max_chars: int) -> str:
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if text and controls / len(text) > _MAX_CONTROL_SHARE:
         raise InputError(f"{source} looks like a binary file, not text notes.")
+    if len(text) > max_chars:
+        raise notes_too_long(len(text), max_chars)
     return text
 
 
 def read_notes_file(path: Path, *, max_chars: int) -> str:
     """Read notes from a file, with one clear error for a missing or unreadable one."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            # Never more than the limit can hold: a huge file is refused without reading it all.
+            data = file.read(max_chars * _MAX_BYTES_PER_CHAR + 1)
     except FileNotFoundError as exc:
         raise InputError(f"No such file: {path}.") from exc
     except IsADirectoryError as exc:

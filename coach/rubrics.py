@@ -558,6 +558,30 @@ class OverallRubric(_Versioned):
     )
 
 
+class LanguageRubric(_Versioned):
+    """When notes are mostly not English: thresholds and the function words of each language."""
+
+    min_letters: int = Field(ge=1)
+    min_words: int = Field(ge=1)
+    non_latin_share: float = Field(gt=0, le=1)
+    other_to_english: float = Field(gt=0)
+    message: str
+    english: list[str] = Field(min_length=1)
+    others: dict[str, list[str]] = Field(min_length=1)
+
+    @cached_property
+    def english_words(self) -> frozenset[str]:
+        """English function words, lower-cased."""
+        return frozenset(word.lower() for word in self.english)
+
+    @cached_property
+    def other_words(self) -> frozenset[str]:
+        """Other languages' function words that English does not use, lower-cased."""
+        return frozenset(w.lower() for words in self.others.values() for w in words) - (
+            self.english_words
+        )
+
+
 class RubricSet(_Strict):
     """Every rubric a coaching run reads, at the versions it read."""
 
@@ -568,6 +592,7 @@ class RubricSet(_Strict):
     overall: OverallRubric
     guard: GuardRubric
     reach: ReachRubric
+    language: LanguageRubric
     placement: PlacementModel | None = None  # learned; None places by the hand-set weights
     level_model: LevelModel | None = None  # learned; None reads the level by the rule
     figure_model: FigureModel | None = None  # learned; None keeps the hand-written finder's figures
@@ -596,6 +621,7 @@ class RubricSet(_Strict):
             self.overall,
             self.guard,
             self.reach,
+            self.language,
         )
         versions = {r.id: r.version for r in rubrics}
         for learned in (self.placement, self.level_model, self.figure_model, self.injection_model):
@@ -628,6 +654,7 @@ def load_rubrics(directory: Path) -> RubricSet:
         overall=load_rubric(directory, "overall", OverallRubric),
         guard=load_rubric(directory, "guard", GuardRubric),
         reach=load_rubric(directory, "reach", ReachRubric),
+        language=load_rubric(directory, "language", LanguageRubric),
         placement=_learned(directory, "placement", PlacementModel),
         level_model=_learned(directory, "level_model", LevelModel),
         figure_model=_learned(directory, "figure_model", FigureModel),

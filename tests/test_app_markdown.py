@@ -31,7 +31,9 @@ def _with_model_markup(notes: str, **kwargs: Any) -> Any:
         update={
             "story": story,
             "flags": [Flag(code="unsupported_claim", message=MARKUP)],
-            "questions": [Question(slot="lesson", question=MARKUP, gain=2)],
+            "questions": [
+                Question(slot="section.lessons", question=MARKUP, gain=2, section=Section.LESSONS)
+            ],
         }
     )
 
@@ -47,4 +49,4 @@ def test_model_text_is_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert not app.exception, app.exception
     assert [w.value for w in app.warning] == [ESCAPED]
     assert ESCAPED in [i.value for i in app.info]
-    assert app.text_area(key="answer_0").label == f"{ESCAPED} (+2 points)"
+    assert app.text_area(key="answer_0").label == f"{ESCAPED} (+2 points · goes to Lessons Learned)"

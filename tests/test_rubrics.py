@@ -14,6 +14,7 @@ from coach.level_model import LevelModel
 from coach.rubrics import (
     GuardRubric,
     InjectionRubric,
+    LanguageRubric,
     LevelRubric,
     QuantificationRubric,
     ReachRubric,
@@ -32,6 +33,7 @@ SCHEMAS = {
     "injection": InjectionRubric,
     "guard": GuardRubric,
     "reach": ReachRubric,
+    "language": LanguageRubric,
 }
 LEARNED = {
     "placement": PlacementModel,
