@@ -12,7 +12,7 @@ from typing import Literal
 
 from coach.cues import Tokens, tokenize
 from coach.figures import find_figures, same_quantity
-from coach.levels import I_WORDS, WE_WORDS
+from coach.levels import I_WORDS, TEAM_WORDS
 from coach.models import Figure
 from coach.rubrics import RubricSet
 
@@ -20,8 +20,6 @@ PLACEHOLDER = re.compile(r"\[\[[^\[\]]{1,200}\]\]")
 _NAME = re.compile(r"\b[A-Za-z][\w./+-]*[A-Za-z0-9]|\b[A-Z]\b")
 _SPACE = re.compile(r"\s+")
 _QUOTE_TRIM = " \t\r\n\"'“”‘’«»…."
-# Words that credit the work to the team: with none of I_WORDS beside them, they support no "I".
-_TEAM_WORDS = WE_WORDS | {"us", "our", "ours", "ourselves"}
 
 ViolationKind = Literal["quote", "figure", "name", "scope"]
 
@@ -126,7 +124,7 @@ def _claimed_as_mine(
     become "I".
     """
     quoted = frozenset(quoted_tokens.words)
-    if quoted.isdisjoint(_TEAM_WORDS) or not quoted.isdisjoint(I_WORDS):
+    if quoted.isdisjoint(TEAM_WORDS) or not quoted.isdisjoint(I_WORDS):
         return []
     message = rubrics.guard.personal_role_message
     return [

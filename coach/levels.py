@@ -31,6 +31,8 @@ _TIPS: Final = 2  # what would tip a borderline reading: the two dimensions that
 _COUNTED: Final = 3  # reach phrases counted up to this many: the fourth adds nothing
 I_WORDS: Final = frozenset({"i", "i'm", "i've", "i'd"})
 WE_WORDS: Final = frozenset({"we", "we've", "we'd", "we're"})
+# Words that credit the work to the team: with none of I_WORDS beside them, they support no "I".
+TEAM_WORDS: Final = WE_WORDS | {"us", "our", "ours", "ourselves"}
 # A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
 _IMPLIED_I: Final = re.compile(
     r"(?:[A-Z][a-z]+ed|Built|Led|Wrote|Ran|Drove|Made|Took|Set|Rewrote|Broke|Chose|Brought|Found"

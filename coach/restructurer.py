@@ -1,9 +1,9 @@
-"""The offline restructurer: place each sentence of the notes in a STAR+ section, verbatim.
+"""The offline restructurer: place each sentence of the notes in a STAR+ section.
 
 Each sentence or clause gets a score per section from the rubric's cues, the notes' own headings
 and its position; a Viterbi pass then picks the best sequence of sections, charging for going back
-(notes mostly run Situation -> Task -> Action -> Result). Nothing is rewritten: every element is a
-span of the notes.
+(notes mostly run Situation -> Task -> Action -> Result). Every element is a span of the notes,
+written as a sentence by the few mechanical edits of `coach/prose.py` and nothing else.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Final
 
 from coach.answers import Material, answer_element
 from coach.cues import Hit, Tokens, tokenize
+from coach.levels import I_WORDS, TEAM_WORDS
 from coach.models import (
     Excerpt,
     HeaderFacts,
@@ -24,6 +25,7 @@ from coach.models import (
     StoryElement,
 )
 from coach.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measure_all
+from coach.prose import Subject, notes_subject, only_allowed_edits, write_sentence
 from coach.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
 from coach.segmenter import Line, Unit, count_words, more_words_than, split_lines, split_units
 from coach.sequence_model import backtrack
@@ -340,7 +342,7 @@ def restructure(
         )
     ]
     return Restructured(
-        story=_story(notes, placed, headings, star, answers),
+        story=_story(notes, placed, headings, star, found.tokens, answers),
         units=placed,
         tokens=found.tokens,
         hits=found.hits,
@@ -353,20 +355,30 @@ def _story(
     placed: list[PlacedUnit],
     headings: _Headings,
     star: StarPlusRubric,
+    tokens: Tokens,
     answers: Material | None = None,
 ) -> StarStory:
     # Elements and placeholders as plain data, validated in one call with the story: pydantic
     # builds the thirty-odd models in Rust, a third cheaper than one constructor call each.
     sections: dict[Section, list[dict[str, object]]] = {section: [] for section in _SECTIONS}
+    subject = notes_subject(notes if answers is None else notes[: answers.notes_end])
     for group in _merge_clauses(placed):
         first, last = group[0], group[-1]
         known = [unit.confidence for unit in group if unit.confidence is not None]
+        words = notes[first.start : last.end]
+        # Said as a sentence: capitalised, punctuated, "I" for "i", a subject for a bare verb;
+        # nothing else changes (coach/prose.py), and `sources` keeps the notes' words.
+        written = write_sentence(words, _subject(tokens, first.start, last.end, subject))
+        if not written or not only_allowed_edits(words, written):
+            written = words  # the writer's own check failed: the notes' words as they stand
         element: dict[str, object] = {
-            "text": notes[first.start : last.end],
+            "text": written,
             "start": first.start,
             "end": last.end,
             "heading": first.heading,
             "confidence": round(min(known), 3) if known else None,
+            "verbatim": written == words,
+            "sources": [{"text": words, "start": first.start, "end": last.end}],
         }
         if answers is not None and first.answer is not None:
             element |= answer_element(answers, first.answer, first.start, last.end)
@@ -388,6 +400,13 @@ def _story(
             "placeholders": placeholders,
         }
     )
+
+
+def _subject(tokens: Tokens, start: int, end: int, story: Subject) -> Subject:
+    """The subject a bare verb gets: "we" where the fragment credits the team and never says
+    "I" (the guard's rule: "I" only where the notes say it), else the story's voice."""
+    words = {tokens.words[i] for i in tokens.between(start, end)}
+    return "we" if words & TEAM_WORDS and not words & I_WORDS else story
 
 
 def _merge_clauses(placed: list[PlacedUnit]) -> list[list[PlacedUnit]]:

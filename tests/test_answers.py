@@ -14,7 +14,9 @@ from coach.config import PROJECT_ROOT
 from coach.corpus import read_corpus
 from coach.engine import coach_offline
 from coach.errors import InputError
+from coach.guard import SourceFacts, check_text
 from coach.models import CoachResult, Level, MetricCheck, Question, Section
+from coach.prose import only_allowed_edits
 from coach.rubrics import RubricSet
 
 from .typical_answers import typical_answer
@@ -150,3 +152,24 @@ def test_the_cli_takes_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str
     answers.write_text('[{"slot": "level.nothing", "answer": "x"}]', encoding="utf-8")
     assert main(["coach", str(notes), "--answers", str(answers)]) == 2
     assert "no question asked" in capsys.readouterr().err
+
+
+def test_the_offline_story_is_written_and_the_guard_finds_nothing_new(rubrics: RubricSet) -> None:
+    """Every element of every corpus story: a sentence made by the allowed edits alone, that the
+    model path's guard (figures, names, "I" only where the notes say it) accepts, with the
+    notes' words kept as its source."""
+    stories = read_corpus([PROJECT_ROOT / "corpus" / "stories"])
+    written = 0
+    for story in stories:
+        notes = story.record.notes
+        result = coach_offline(notes, rubrics, max_chars=LIMIT)
+        facts = SourceFacts(notes, rubrics)
+        for section in Section:
+            for element in result.story.elements(section):
+                words = notes[element.start : element.end]
+                assert [s.text for s in element.sources] == [words]
+                assert element.verbatim == (element.text == words)
+                assert only_allowed_edits(words, element.text), (words, element.text)
+                assert check_text(element.text, facts, quoted=words) == [], element.text
+                written += not element.verbatim
+    assert written > 1000  # most rough notes need a capital, a full stop or a subject

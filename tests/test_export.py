@@ -232,7 +232,7 @@ def test_spoken_seed_story_fits_two_to_three_minutes(seed_case: tuple[str, Coach
     assert paragraphs[1] == task[0].text
     # Figures first: the result paragraph ends with the one result sentence without a figure.
     assert paragraphs[3].endswith(
-        "Enabled marketing team to run more aggressive promotional campaigns."
+        "I enabled marketing team to run more aggressive promotional campaigns."
     )
     assert spoken.dropped == [
         Section.SITUATION,
@@ -263,7 +263,7 @@ def test_placeholders_are_never_spoken(short: CoachResult) -> None:
     spoken = spoken_version(short)
     assert "[[" not in spoken.text
     assert spoken.text == (
-        "our deploys took 40 minutes and failed 1 in 5 runs, blocking six teams.\n\n"
+        "Our deploys took 40 minutes and failed 1 in 5 runs, blocking six teams.\n\n"
         "I cut deploy time from 40 minutes to 12 minutes."
     )
     assert spoken.dropped == [p.section for p in short.story.placeholders]

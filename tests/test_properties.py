@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from coach.errors import InputError
 from coach.models import CoachResult, Level, Section
+from coach.prose import only_allowed_edits
 from coach.rubrics import RubricSet
 
 from .conftest import coach
@@ -23,7 +24,9 @@ _NOTES = st.one_of(
 
 
 def _spans(result: CoachResult) -> list[tuple[str, int, int]]:
-    spans = [(e.text, e.start, e.end) for s in Section for e in result.story.elements(s)]
+    # A story element is written as a sentence; the words it rests on are its sources.
+    elements = [e for s in Section for e in result.story.elements(s)]
+    spans = [(x.text, x.start, x.end) for e in elements for x in e.sources]
     spans += [(m.text, m.start, m.end) for m in result.metrics]
     for signal in result.level.signals:
         spans += [(e.text, e.start, e.end) for e in signal.evidence]
@@ -47,6 +50,10 @@ def test_any_text_coaches_or_is_refused_cleanly(
     for text, start, end in _spans(result):
         assert 0 <= start <= end <= len(notes)
         assert notes[start:end] == text
+    for element in (e for s in Section for e in result.story.elements(s)):
+        words = notes[element.start : element.end]
+        assert element.verbatim == (element.text == words)
+        assert only_allowed_edits(words, element.text)
     for score in (result.scores.overall, result.scores.quantification):
         assert 0 <= score.value <= 100
 

@@ -19,17 +19,33 @@ PROSE = (
 
 
 def _placed(notes: str, rubrics: RubricSet) -> dict[Section, list[str]]:
+    """The words of the notes each section holds (before they are written as sentences)."""
     story = restructure(notes, rubrics).story
-    return {s: [e.text for e in story.elements(s)] for s in Section if story.elements(s)}
+    return {
+        s: [notes[e.start : e.end] for e in story.elements(s)] for s in Section if story.elements(s)
+    }
 
 
-def test_every_element_is_a_verbatim_span(rubrics: RubricSet) -> None:
+def test_prose_already_written_as_sentences_stays_verbatim(rubrics: RubricSet) -> None:
     story = restructure(PROSE, rubrics).story
     elements = [e for s in Section for e in story.elements(s)]
     assert elements
     for element in elements:
         assert PROSE[element.start : element.end] == element.text
         assert element.verbatim
+
+
+def test_rough_notes_are_written_as_sentences_from_their_words(rubrics: RubricSet) -> None:
+    notes = "- profiled the ledger join, found N+1 queries\n- i rewrote it as one batch query\n"
+    story = restructure(notes, rubrics).story
+    written = [e for s in Section for e in story.elements(s)]
+    assert [e.text for e in written] == [
+        "I profiled the ledger join, found N+1 queries.",
+        "I rewrote it as one batch query.",
+    ]
+    for element in written:
+        assert not element.verbatim
+        assert [x.text for x in element.sources] == [notes[element.start : element.end]]
 
 
 def test_prose_lands_in_star_order(rubrics: RubricSet) -> None:
