@@ -38,8 +38,10 @@ from coach.models import (
     Framework,
     Level,
     Score,
+    StoryElement,
 )
 from coach.pipeline import RunOptions
+from coach.prose import join_sentences
 from coach.reading import decode_notes
 from coach.redaction import RedactionList
 from coach.report import markdown_escape
@@ -194,8 +196,16 @@ def _delete() -> None:
 
 def _use_revision() -> None:
     # The revision holds the answers' sentences too: from now on they are part of the notes.
+    # What it replaces is kept for an undo: nothing the user typed is lost.
+    st.session_state.undo_notes = st.session_state.notes
     st.session_state.notes = st.session_state[_revision_key(st.session_state.version)]
     st.session_state.answers_in_notes = st.session_state.version
+    _save_draft()
+
+
+def _undo_revision() -> None:
+    st.session_state.notes = st.session_state.pop("undo_notes")
+    st.session_state.answers_in_notes = None
     _save_draft()
 
 
@@ -394,6 +404,7 @@ def _results(version: VersionRecord, story: StoryDetail, options: RunOptions) ->
     )
     with story_tab:
         _story(result)
+        _revise(result)
     with scores_tab:
         _level(result)
     with metrics_tab:
@@ -420,47 +431,59 @@ def _score(score: Score, label: str) -> None:
 
 
 def _story(result: CoachResult) -> None:
+    """Each section as one paragraph of written sentences; the words of the notes (or the
+    answer) behind them, and any unsure placement, on demand."""
     if result.framework is Framework.PSI and result.psi is not None:
         for psi_section, elements in result.psi.sections.items():
             share, aim = result.psi.shares[psi_section], result.psi.target_shares[psi_section]
             st.markdown(f"#### {PSI_TITLES[psi_section]} · {share:.0%} of words (aim {aim:.0%})")
-            for element in elements:
-                st.markdown(f"- {markdown_escape(element.text)}")
+            _paragraph(elements, PSI_TITLES[psi_section])
+        return
+    gaps = {p.section: p for p in result.story.placeholders}
+    for section, title in SECTION_TITLES.items():
+        st.markdown(f"#### {title}")
+        elements = result.story.elements(section)
+        if elements:
+            _paragraph(elements, title)
+        elif section in gaps:
+            st.info(markdown_escape(gaps[section].text))  # a model may write the gap
+
+
+def _paragraph(elements: list[StoryElement], title: str) -> None:
+    st.markdown(markdown_escape(join_sentences([e.text for e in elements])))
+    unsure = [e for e in elements if e.confidence is not None and e.confidence < LOW_CONFIDENCE]
+    for element in unsure:
+        st.caption(
+            f":warning: The coach is only {element.confidence or 0:.0%} sure that "
+            f"“{markdown_escape(element.text)}” belongs in {title}; move it in the box below "
+            "if it does not."
+        )
+    with st.expander("Your words behind this"):
+        for element in elements:
+            origin = "your answer" if element.source == "answer" else "your notes"
+            words = "; ".join(f"“{markdown_escape(s.text)}”" for s in element.sources)
+            st.markdown(f"- {markdown_escape(element.text)} ← {origin}: {words or '(as written)'}")
+
+
+def _revise(result: CoachResult) -> None:
+    """The story as editable notes, one labelled paragraph per section, in the shape on screen."""
+    if result.framework is Framework.PSI and result.psi is not None:
+        parts = [(PSI_TITLES[s], elements) for s, elements in result.psi.sections.items()]
     else:
-        gaps = {p.section: p for p in result.story.placeholders}
-        for section, title in SECTION_TITLES.items():
-            st.markdown(f"#### {title}")
-            elements = result.story.elements(section)
-            for element in elements:
-                st.markdown(f"- {markdown_escape(element.text)}")
-                sources = element.sources or []
-                quoted = "; ".join(f"“{markdown_escape(s.text)}”" for s in sources)
-                if element.source == "answer":
-                    st.caption("your answer to a question")
-                else:
-                    st.caption(
-                        f"from your notes: {quoted}"
-                        if quoted
-                        else f"your words, characters {element.start}-{element.end} of the notes"
-                    )
-                if element.confidence is not None and element.confidence < LOW_CONFIDENCE:
-                    st.caption(
-                        f":warning: The coach is only {element.confidence:.0%} sure this belongs "
-                        f"in {title}; move it in the box below if it does not."
-                    )
-            if not elements and section in gaps:
-                st.info(markdown_escape(gaps[section].text))  # a model may write the gap
+        parts = [(title, result.story.elements(s)) for s, title in SECTION_TITLES.items()]
     st.text_area(
         "Revise the story (it becomes your notes for the next version)",
-        value="\n".join(
-            f"{SECTION_TITLES[s]}: {e.text}"
-            for s in SECTION_TITLES
-            for e in result.story.elements(s)
+        value="\n\n".join(
+            f"{title}: {join_sentences([e.text for e in elements])}"
+            for title, elements in parts
+            if elements
         ),
         key=_revision_key(st.session_state.version),
         height=200,
     )
     st.button("Use this as my notes", on_click=_use_revision)
+    if st.session_state.get("undo_notes") is not None:
+        st.button("Undo: put my previous notes back", on_click=_undo_revision)
 
 
 def _level(result: CoachResult) -> None:

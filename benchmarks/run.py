@@ -3,7 +3,8 @@
 - one 400-word story coached offline in-process: median and p95 over repeated runs;
 - 1,000 stories through `storycoach coach --batch` on one core: wall time;
 - the model pipeline on a fake model of fixed latency: round trips and wall time, and the tokens
-  each run spends on the seed's four case studies.
+  each run spends on the seed's four case studies;
+- the app in headless Chromium: Coach click to the next version drawn.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
+from benchmarks import browser_click
 from benchmarks.fake_model import EchoModel
 from coach.calibration import read_seed
 from coach.config import PROJECT_ROOT, Settings, get_settings
@@ -278,6 +280,7 @@ def main() -> None:
     print(f"model pipeline, fake model with {LATENCY:g} s latency, the seed's case studies:")
     bench_pipeline()
     bench_app()
+    browser_click.report(notes, _offline_env, WORDS)
     bench_training()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 

@@ -96,11 +96,24 @@ def _balance(
     return fits, {s.value: features.words[s] / core_total for s in ranges}
 
 
-def _completeness(features: StructureFeatures, rubric: StarPlusRubric) -> float:
-    """The share of the rubric's section weight the story's sections carry (0-1)."""
+def _completeness(
+    features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
+) -> float:
+    """The share of the framework's sections the story has (0-1): STAR+ sections by the rubric's
+    weights; Problem, Solution and Impact each present when any section it folds in is."""
+    if framework is Framework.PSI:
+        return 1 - len(_psi_missing(features, rubric)) / len(rubric.psi.mapping)
     weights = rubric.score.completeness.section_weights
     present = sum((weights.get(s, 0.0) for s in features.present), 0.0)
     return present / (sum(weights.values(), 0.0) or 1.0)
+
+
+def _psi_missing(features: StructureFeatures, rubric: StarPlusRubric) -> list[str]:
+    return [
+        psi.value
+        for psi, sections in rubric.psi.mapping.items()
+        if not any(s in features.present for s in sections)
+    ]
 
 
 def _parts(
@@ -120,7 +133,7 @@ def _parts(
         _Part(
             "completeness",
             score.completeness.weight,
-            _completeness(features, rubric),
+            _completeness(features, rubric, framework),
             score.completeness.rubric,
         ),
         _Part("balance", score.balance.weight, sum(fits) / (len(fits) or 1), balance_line),
@@ -132,7 +145,11 @@ def _reasons(
     features: StructureFeatures, rubric: StarPlusRubric, framework: Framework
 ) -> dict[str, str]:
     """Why the story earns what `_parts` says, by component."""
-    missing = [s.value for s in Section if s not in features.present]
+    missing = (
+        _psi_missing(features, rubric)
+        if framework is Framework.PSI
+        else [s.value for s in Section if s not in features.present]
+    )
     _, shares = _balance(features, rubric, framework)
     seconds = spoken_seconds(features.total_words, rubric)
     low, high = rubric.score.length.ideal_seconds
@@ -157,7 +174,7 @@ def structure_points(
     """
     score = rubric.score
     if only_completeness:
-        earned = score.completeness.weight * _completeness(features, rubric)
+        earned = score.completeness.weight * _completeness(features, rubric, framework)
     else:
         earned = sum(part.weight * part.fraction for part in _parts(features, rubric, framework))
     return 100 * earned / score.total_weight

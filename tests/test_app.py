@@ -82,7 +82,7 @@ def test_answering_a_question_makes_version_two_and_history(data_dir: Path) -> N
     assert "Grafana" not in app.text_area(key="notes").value  # the notes stay the user's own
     # The answer stands in the story, and the revise box shows version 2, answer included.
     assert "measured on our Grafana dashboard" in _shown(app)
-    assert "your answer to a question" in [c.value for c in app.caption]
+    assert "← your answer: “Before the change p99 was 850ms" in _shown(app)
     assert "Grafana" in app.text_area(key="revision_2").value
     shown = _shown(app)
     assert "**Version 2**" in shown and "**Version 1**" in shown
@@ -333,3 +333,25 @@ def test_notes_in_another_language_get_a_notice(data_dir: Path) -> None:
     )
     app = _coach(_app(), notes)
     assert any("not English" in w.value for w in app.warning)
+
+
+def test_problem_solution_impact_has_its_own_names_and_completeness(data_dir: Path) -> None:
+    app = _app()
+    app.sidebar.radio(key="framework").set_value("Problem-Solution-Impact")
+    app = _coach(app)
+    revise = app.text_area(key="revision_1").value
+    assert revise.startswith("Problem: ") and "Solution: " in revise and "Situation:" not in revise
+    # Problem, Solution and Impact are all there: no STAR+ section is missing from this shape.
+    assert "all sections present" in _shown(app)
+
+
+def test_using_the_revision_as_notes_can_be_undone(data_dir: Path) -> None:
+    app = _coach(_app())
+    typed = app.text_area(key="notes").value
+    next(b for b in app.button if b.label == "Use this as my notes").click()
+    app.run()
+    assert app.text_area(key="notes").value != typed
+    assert app.text_area(key="notes").value.startswith("Situation: ")
+    next(b for b in app.button if b.label == "Undo: put my previous notes back").click()
+    app.run()
+    assert app.text_area(key="notes").value == typed

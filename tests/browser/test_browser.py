@@ -25,15 +25,23 @@ NOTES = (
     "Action: I profiled the service and moved the inventory check to an async queue.\n"
     "Result: p99 dropped to 320ms."
 )
-# The offline engine places the user's sentences verbatim in the story.
+# The offline engine tells the story in the user's own words.
 OWN_WORDS = (
     "I profiled the service and moved the inventory check to an async queue",
     "p99 dropped to 320ms",
 )
-ANSWER = "Abandoned carts fell 12% in the first month, about $40k a week of recovered orders."
-ANSWER_WORDS = "Abandoned carts fell 12% in the first month"
+ANSWERS = (
+    "Abandoned carts fell 12% in the first month, about $40k a week of recovered orders.",
+    "I chose a queue over a bigger cache because the cache would have served stale stock.",
+)
 SCORE_LABELS = ("Overall", "Quantification", "Structure", "Level fit")
-QUESTION_LABEL = re.compile(r" \(\+\d+(\.\d+)? points?\)$")
+# Playwright hands the pattern to the browser, whose regular expressions have no (?P<name>...).
+QUESTION_LABEL = re.compile(r" \(\+\d+(\.\d+)? points? · goes to [^)]+\)$")
+SECTION_OF_LABEL = re.compile(r"· goes to ([^)]+)\)$")
+SECTION_ORDER = (
+    "Situation", "Task", "Action", "Result", "Leadership Impact", "Trade-off Analysis",
+    "Lessons Learned", "Future Applications",
+)  # fmt: skip
 
 
 def visible(locator: Locator) -> Locator:
@@ -62,6 +70,19 @@ def coach_and_wait(page: Page, version: int) -> None:
     wait_for(page, visible(page.get_by_role("heading", name=f"Version {version}")))
 
 
+def assert_in_section(page: Page, words: str, section: str) -> None:
+    """`words` are on screen below `section`'s heading and above the next section's."""
+    text = visible(page.get_by_text(words))
+    expect(text).to_be_visible(timeout=TIMEOUT_MS)
+    heading = visible(page.get_by_role("heading", name=section, exact=True))
+    following = SECTION_ORDER[SECTION_ORDER.index(section) + 1 :]
+    at, top = text.bounding_box(), heading.bounding_box()
+    assert at is not None and top is not None and top["y"] < at["y"], (words, section)
+    if following:
+        below = visible(page.get_by_role("heading", name=following[0], exact=True)).bounding_box()
+        assert below is not None and at["y"] < below["y"], (words, section)
+
+
 def test_coach_answer_and_coach_again(
     page: Page, app_url: str, screenshot: Callable[[str], Path]
 ) -> None:
@@ -86,18 +107,33 @@ def test_coach_answer_and_coach_again(
         expect(visible(page.get_by_text(words))).to_be_visible(timeout=TIMEOUT_MS)
     assert screenshot("browser-story").is_file()  # for a person to look over the page
 
-    # Answer the first question and coach again: version 2.
+    # Answer two questions and coach again, from the button beside them: version 2.
     page.get_by_role("tab", name="Questions", exact=True).click()
-    first_question = visible(page.get_by_label(QUESTION_LABEL))
-    expect(first_question).to_be_editable(timeout=TIMEOUT_MS)
+    boxes = page.get_by_label(QUESTION_LABEL).filter(visible=True)
+    expect(boxes.first).to_be_editable(timeout=TIMEOUT_MS)
     assert screenshot("browser-questions").is_file()
-    type_and_commit(first_question, ANSWER)
-    expect(first_question).to_have_value(ANSWER)
-    coach_and_wait(page, 2)
+    sections = []
+    for index, answer in enumerate(ANSWERS):
+        box = boxes.nth(index)
+        label = box.get_attribute("aria-label") or ""
+        found = SECTION_OF_LABEL.search(label)
+        assert found, label
+        sections.append(found[1])
+        type_and_commit(box, answer)
+        expect(box).to_have_value(answer)
+    page.get_by_role("button", name="Coach again with these answers").click()
+    wait_for(page, visible(page.get_by_role("heading", name="Version 2")))
 
-    # The answer is part of version 2's story.
+    # Each answer stands in the section its question named, and the revise box shows version 2.
     page.get_by_role("tab", name="Story", exact=True).click()
-    expect(visible(page.get_by_text(ANSWER_WORDS))).to_be_visible(timeout=TIMEOUT_MS)
+    for answer, section in zip(ANSWERS, sections, strict=True):
+        assert_in_section(page, answer.rstrip("."), section)
+    revise = visible(
+        page.get_by_label("Revise the story (it becomes your notes for the next version)")
+    )
+    for answer in ANSWERS:
+        expect(revise).to_contain_text(answer.rstrip("."), timeout=TIMEOUT_MS)
+    assert screenshot("browser-story-answered").is_file()
 
     # History lists both versions, newest first.
     page.get_by_role("tab", name="History", exact=True).click()
