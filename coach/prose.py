@@ -438,7 +438,8 @@ def _same_words(source: list[str], written: list[str]) -> bool:
         first_forms = {source[0], pronoun, _capitalized(source[0]), _capitalized(pronoun)}
     else:
         return False
+    # Most words are unchanged: the pronoun pattern runs only on those that are not.
     return written[0] in first_forms and all(
-        word in (original, _PRONOUN.sub("I", original))
+        word == original or word == _PRONOUN.sub("I", original)
         for original, word in zip(source[1:], written[1:], strict=True)
     )

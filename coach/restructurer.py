@@ -369,7 +369,7 @@ def _story(
         # Said as a sentence: capitalised, punctuated, "I" for "i", a subject for a bare verb;
         # nothing else changes (coach/prose.py), and `sources` keeps the notes' words.
         written = write_sentence(words, _subject(tokens, first.start, last.end, subject))
-        if not written or not only_allowed_edits(words, written):
+        if not written or (written != words and not only_allowed_edits(words, written)):
             written = words  # the writer's own check failed: the notes' words as they stand
         element: dict[str, object] = {
             "text": written,
