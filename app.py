@@ -14,6 +14,7 @@ import streamlit as st
 
 from coach.answers import Answer
 from coach.bank import (
+    HEADER_FACTS,
     LEADERSHIP_PRINCIPLES,
     TARGETS,
     StoryBank,
@@ -24,7 +25,13 @@ from coach.bank import (
 )
 from coach.config import get_settings
 from coach.errors import CoachError, notes_too_long
-from coach.export import case_study_markdown, spoken_text_with_time, spoken_version_for, story_json
+from coach.export import (
+    FACT_LABELS,
+    case_study_markdown,
+    spoken_text_with_time,
+    spoken_version_for,
+    story_json,
+)
 from coach.highlight import highlighted_markdown
 from coach.history import compare
 from coach.levels import meter_position
@@ -98,6 +105,8 @@ def _open_story(story_id: int) -> StoryDetail:
     st.session_state.framework = next(k for k, v in _FRAMEWORKS.items() if v is story.framework)
     st.session_state.title_edit = story.title
     st.session_state.tags_edit = list(story.tags)
+    for name in HEADER_FACTS:
+        st.session_state[f"fact_{name}"] = story.header.get(name, "")
     st.session_state.confirm_delete = False
     st.session_state.story_picker = story.id  # the picker follows New story and every opening
     st.session_state.engine = _engine_label(story)
@@ -181,6 +190,11 @@ def _rename() -> None:
         st.session_state.error = str(exc)
 
 
+def _save_header() -> None:
+    facts = {name: st.session_state[f"fact_{name}"] for name in HEADER_FACTS}
+    _on_story(lambda story_id: workspace().bank.set_header(story_id, facts))
+
+
 def _retag() -> None:
     _on_story(lambda story_id: workspace().bank.set_tags(story_id, st.session_state.tags_edit))
 
@@ -260,6 +274,14 @@ def _sidebar(story: StoryDetail, summaries: list[StorySummary]) -> RunOptions:
         st.multiselect(
             "Leadership Principles", LEADERSHIP_PRINCIPLES, key="tags_edit", on_change=_retag
         )
+        with st.expander("Case-study header (for the exports)"):
+            for name in HEADER_FACTS:
+                st.text_input(
+                    FACT_LABELS[name],
+                    key=f"fact_{name}",
+                    on_change=_save_header,
+                    placeholder="from your notes, if they say",
+                )
         label = (
             "Confirm: delete this story and its versions"
             if st.session_state.confirm_delete
@@ -635,13 +657,13 @@ def _export(story: StoryDetail, version: VersionRecord | None) -> None:
     result = version.result
     st.download_button(
         "Download Markdown (case-study layout)",
-        case_study_markdown(result, title=story.title, version=version.number),
+        case_study_markdown(result, title=story.title, version=version.number, header=story.header),
         file_name=f"story-{story.id}-v{version.number}.md",
         mime="text/markdown",
     )
     st.download_button(
         "Download JSON",
-        story_json(result, title=story.title, version=version.number),
+        story_json(result, title=story.title, version=version.number, header=story.header),
         file_name=f"story-{story.id}-v{version.number}.json",
         mime="application/json",
     )

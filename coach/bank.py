@@ -67,9 +67,13 @@ from sqlalchemy.orm import (
 
 from coach.config import Settings
 from coach.errors import CoachError
-from coach.models import CoachResult, Framework, Level, Section
+from coach.models import CoachResult, Framework, HeaderFacts, Level, Section
 from coach.models import Engine as CoachEngine
 from coach.private_files import create_private_file
+
+# The case study's header facts, in the seed's order.
+HEADER_FACTS: tuple[str, ...] = tuple(HeaderFacts.model_fields)
+MAX_FACT_CHARS = 200
 
 LEADERSHIP_PRINCIPLES: tuple[str, ...] = (
     "Customer Obsession",
@@ -162,10 +166,13 @@ class VersionRecord(VersionSummary):
 
 
 class StoryDetail(StorySummary):
-    """A story opened for editing: its draft and its versions, oldest first."""
+    """A story opened for editing: its draft, header facts and versions, oldest first."""
 
     draft: str
     versions: tuple[VersionSummary, ...]
+    header: dict[str, str] = Field(
+        default_factory=dict, description="Header facts the user filled in: name -> text."
+    )
 
 
 class CoveredStory(_Record):
@@ -239,6 +246,8 @@ class StoryRow(Base):
     target: Mapped[str] = mapped_column(String(2))
     framework: Mapped[str] = mapped_column(String(8))
     draft: Mapped[str] = mapped_column(Text)
+    # The case study's header facts as the user filled them in (fact name -> text).
+    header: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -469,6 +478,7 @@ class StoryBank:
             target=_target(target).value,
             framework=Framework(framework).value,
             draft=draft,
+            header={},
             created_at=now,
             updated_at=now,
         )
@@ -525,7 +535,12 @@ class StoryBank:
             last.overall if last else None,
             last.level.value if last else None,
         )
-        return StoryDetail(**summary.model_dump(), draft=story.draft, versions=tuple(versions))
+        return StoryDetail(
+            **summary.model_dump(),
+            draft=story.draft,
+            versions=tuple(versions),
+            header=dict(story.header or {}),
+        )
 
     def save_draft(self, story_id: int, draft: str) -> None:
         """Save the notes being edited (autosave); unchanged notes leave the story untouched."""
@@ -553,6 +568,14 @@ class StoryBank:
     def set_tags(self, story_id: int, tags: Sequence[str]) -> None:
         """Replace the story's tags with these Leadership Principles (any order or case)."""
         self._update(story_id, {"tags": list(canonical_tags(tags))})
+
+    def set_header(self, story_id: int, facts: dict[str, str]) -> None:
+        """Keep the header facts the user filled in (blank ones dropped)."""
+        unknown = sorted(set(facts) - set(HEADER_FACTS))
+        if unknown:
+            raise StoryBankError(f"Unknown header facts: {', '.join(unknown)}.")
+        kept = {name: text.strip()[:MAX_FACT_CHARS] for name, text in facts.items() if text.strip()}
+        self._update(story_id, {"header": kept})
 
     def delete_story(self, story_id: int) -> None:
         """Delete the story and all its versions."""

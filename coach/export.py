@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from coach.models import (
@@ -31,7 +32,7 @@ DEFAULT_WORDS_PER_MINUTE = 150
 DEFAULT_MAX_SECONDS = 180
 
 # The seed's case-study header, in its order; keys are `HeaderFacts.facts()` names.
-_FACT_LABELS = {
+FACT_LABELS = {  # the case study's header facts, as the seed labels them
     "duration": "Duration",
     "role": "Role",
     "team_size": "Team Size",
@@ -97,19 +98,31 @@ def _sections(result: CoachResult) -> list[tuple[str, list[StoryElement], str]]:
     ]
 
 
+def header_facts(result: CoachResult, given: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Each header fact's text: what the user filled in, else what the notes say, else ""."""
+    facts = {
+        name: excerpt.text.strip() if excerpt is not None else ""
+        for name, excerpt in result.story.header.facts().items()
+    }
+    return facts | {name: text for name, text in (given or {}).items() if text.strip()}
+
+
 def case_study_markdown(
-    result: CoachResult, *, title: str | None = None, version: int | None = None
+    result: CoachResult,
+    *,
+    title: str | None = None,
+    version: int | None = None,
+    header: Mapping[str, str] | None = None,
 ) -> str:
-    """Render the story in the seed's case-study layout: title, header facts, sections, scores."""
+    """Render the story in the seed's case-study layout: title, header facts, sections, scores.
+
+    `header` holds the facts the user filled in; they win over the notes' own.
+    """
     lines = [f"# {_md(_title(result, title))}", ""]
-    for name, excerpt in result.story.header.facts().items():
-        value = (
-            _md(excerpt.text)
-            if excerpt is not None and excerpt.text.strip()
-            else _placeholder_md(_FACT_PLACEHOLDERS[name])
-        )
+    for name, text in header_facts(result, header).items():
+        value = _md(text) if text else _placeholder_md(_FACT_PLACEHOLDERS[name])
         # One paragraph per fact: consecutive lines would run together when rendered.
-        lines += [f"**{_FACT_LABELS[name]}:** {value}", ""]
+        lines += [f"**{FACT_LABELS[name]}:** {value}", ""]
     for heading, elements, placeholder in _sections(result):
         lines.append(f"## {heading}")
         lines += [f"- {_md(e.text)}" for e in elements] or [f"- {_placeholder_md(placeholder)}"]
@@ -128,12 +141,23 @@ def case_study_markdown(
     return "\n".join(lines) + "\n"
 
 
-def story_json(result: CoachResult, *, title: str | None = None, version: int | None = None) -> str:
-    """Return the run's JSON contract, pretty-printed, with the export's title and version."""
+def story_json(
+    result: CoachResult,
+    *,
+    title: str | None = None,
+    version: int | None = None,
+    header: Mapping[str, str] | None = None,
+) -> str:
+    """Return the run's JSON contract, pretty-printed, with the export's title, version and
+    header facts."""
     data = to_contract(result)
-    # The contract's own "title" is the span of the notes' title line; scripts read it, so the
-    # export's title and version go in a new field instead of replacing it.
-    data["export"] = {"title": _title(result, title), "version": version}
+    # The contract's own "title" and "header" are spans of the notes; scripts read them, so the
+    # export's title, version and facts go in a new field instead of replacing them.
+    data["export"] = {
+        "title": _title(result, title),
+        "version": version,
+        "header": header_facts(result, header),
+    }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

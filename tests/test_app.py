@@ -355,3 +355,19 @@ def test_using_the_revision_as_notes_can_be_undone(data_dir: Path) -> None:
     next(b for b in app.button if b.label == "Undo: put my previous notes back").click()
     app.run()
     assert app.text_area(key="notes").value == typed
+
+
+def test_header_facts_are_filled_in_saved_and_exported(data_dir: Path) -> None:
+    app = _coach(_app())
+    app.sidebar.text_input(key="fact_duration").input("Four months")
+    app.run()
+    app.sidebar.text_input(key="fact_technologies").input("Java, Redis")
+    app.run()
+    with StoryBank.for_data_dir(data_dir) as bank:
+        story = bank.get_story(app.sidebar.selectbox(key="story_picker").value)
+    assert story.header == {"duration": "Four months", "technologies": "Java, Redis"}
+    markdown = next(d for d in app.get("download_button") if "Markdown" in d.proto.label)
+    assert markdown.proto.label  # the case study export is offered
+    # A fresh page (another session) reopens the story with its facts filled in.
+    again = _app()
+    assert again.sidebar.text_input(key="fact_duration").value == "Four months"

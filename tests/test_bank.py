@@ -93,7 +93,7 @@ def test_create_list_and_open(bank: StoryBank) -> None:
     opened = bank.get_story(first.id)
     assert opened.draft == "rough notes"
     assert opened.versions == ()
-    assert opened.model_dump(exclude={"draft", "versions"}) == first.model_dump()
+    assert opened.model_dump(exclude={"draft", "versions", "header"}) == first.model_dump()
     assert bank.get_story(second.id).target is Level.L7
 
 
@@ -444,7 +444,7 @@ def _revision(path: Path) -> str | None:
 
 def test_a_fresh_bank_is_at_the_head_revision(tmp_path: Path, bank: StoryBank) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0001"
+    assert head == "0002"
     assert _revision(tmp_path) == head
     with raw(tmp_path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
@@ -471,7 +471,7 @@ def test_upgrading_again_changes_nothing(
         assert conn.execute(
             "SELECT type, name, sql FROM sqlite_master ORDER BY name"
         ).fetchall() == (schema)
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
 
 
 def test_the_migrations_match_the_mapped_tables(tmp_path: Path, bank: StoryBank) -> None:
@@ -491,7 +491,7 @@ def test_the_alembic_command_api_works_without_an_ini(tmp_path: Path) -> None:
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
-        assert _revision(tmp_path) == "0001"
+        assert _revision(tmp_path) == "0002"
     finally:
         engine.dispose()
     with StoryBank.for_data_dir(tmp_path) as bank:  # opening a migrated bank migrates nothing
@@ -585,3 +585,27 @@ def test_no_secret_reaches_the_database(
     assert fake_key.encode() not in contents
     assert b"7f3a9c1e5b" not in contents
     assert b"127.0.0.1:9" not in contents
+
+
+def test_a_bank_made_before_header_facts_keeps_its_stories(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path / BANK_FILENAME))
+    try:
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            conn.exec_driver_sql(
+                "INSERT INTO stories (title, tags, target, framework, draft, created_at, "
+                "updated_at) VALUES ('Old', '[]', 'L6', 'star', 'notes', "
+                "'2026-11-30 10:00:00.000000', '2026-11-30 10:00:00.000000')"
+            )
+    finally:
+        engine.dispose()
+    with StoryBank.for_data_dir(tmp_path) as bank:  # opening it migrates to the head
+        old = bank.get_story(bank.list_stories()[0].id)
+        assert (old.title, old.draft, old.header) == ("Old", "notes", {})
+        bank.set_header(old.id, {"role": "Tech lead", "duration": "  "})
+        assert bank.get_story(old.id).header == {"role": "Tech lead"}
+        with pytest.raises(StoryBankError, match="Unknown header facts"):
+            bank.set_header(old.id, {"salary": "lots"})
+    assert _revision(tmp_path) == "0002"

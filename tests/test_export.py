@@ -198,14 +198,16 @@ def test_json_keeps_the_contract_and_adds_title_and_version(
     for field, value in contract.items():
         assert data[field] == value, field
     assert set(data) - set(contract) == {"export"}
-    assert data["export"] == {"title": "Order service", "version": 2}
+    assert data["export"]["title"] == "Order service" and data["export"]["version"] == 2
+    assert data["export"]["header"]["duration"] == "4 months"  # the notes' own fact
     assert data["title"]["text"] == "Microservice Performance Optimization"  # the contract's span
     for field in ("engine", "story", "metrics", "scores", "level", "questions", "flags"):
         assert field in data
 
 
 def test_json_title_falls_back(short: CoachResult, seed_case: tuple[str, CoachResult]) -> None:
-    assert json.loads(story_json(short))["export"] == {"title": UNTITLED, "version": None}
+    export = json.loads(story_json(short))["export"]
+    assert (export["title"], export["version"]) == (UNTITLED, None)
     seed_title = json.loads(story_json(seed_case[1]))["export"]["title"]
     assert seed_title == "Microservice Performance Optimization"
 
@@ -362,3 +364,12 @@ def test_no_export_contains_the_api_key(
     for export in _exports(result):
         assert FAKE_KEY not in export
         assert "FAKE-export" not in export
+
+
+def test_header_facts_filled_in_reach_every_export(short: CoachResult) -> None:
+    given = {"duration": "Four months", "role": "Tech lead"}
+    markdown = case_study_markdown(short, title="Deploys", header=given)
+    assert "**Duration:** Four months" in markdown and "**Role:** Tech lead" in markdown
+    assert "[[Add the team size]]" in markdown  # still missing: still a marked gap
+    exported = json.loads(story_json(short, title="Deploys", header=given))["export"]["header"]
+    assert exported["duration"] == "Four months" and exported["team_size"] == ""
