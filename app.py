@@ -293,8 +293,8 @@ def _sidebar(story: StoryDetail, summaries: list[StorySummary]) -> RunOptions:
         st.radio("Target level", [level.value for level in TARGETS], key="target")
         st.radio("Framework", list(_FRAMEWORKS), key="framework")
         choices = ws.engine_choices()
-        engine_label = st.radio("Engine", [c.label for c in choices], key="engine")
-        engine = next(c.engine for c in choices if c.label == engine_label)
+        st.radio("Engine", [c.label for c in choices], key="engine")
+        engine = _chosen_options().engine
         if len(choices) == 1:
             st.caption("No model is configured (OPENAI_API_KEY or OPENAI_BASE_URL): offline only.")
         st.header("What leaves the machine")
@@ -311,18 +311,21 @@ def _sidebar(story: StoryDetail, summaries: list[StorySummary]) -> RunOptions:
             st.text_input("Company names", key="companies", placeholder="comma separated")
             st.text_input("Product names", key="products", placeholder="comma separated")
             st.text_input("People's names", key="people", placeholder="comma separated")
+    return _chosen_options()
+
+
+def _chosen_options() -> RunOptions:
+    """What the sidebar says now (callbacks read it too: a change and a click can come in one
+    run, and the click must use the change)."""
+    label = st.session_state.engine
     return RunOptions(
         target=Level(st.session_state.target),
         framework=_FRAMEWORKS[st.session_state.framework],
-        engine=engine,
+        engine=next(c.engine for c in workspace().engine_choices() if c.label == label),
     )
 
 
 def _coach_view(story: StoryDetail, version: VersionRecord | None, options: RunOptions) -> None:
-    if "pending_notes" in st.session_state:
-        # A run's folded notes, handed over from the previous script run (widgets can only be
-        # set before they are drawn).
-        st.session_state.notes = st.session_state.pop("pending_notes")
     st.file_uploader(
         "Upload notes (.txt or .md)", type=["txt", "md"], key="upload", on_change=_load_upload
     )
@@ -333,7 +336,8 @@ def _coach_view(story: StoryDetail, version: VersionRecord | None, options: RunO
         on_change=_save_draft,
         placeholder="What happened, what you did, what changed. Rough is fine.",
     )
-    if st.button("Coach", type="primary"):
+    st.button("Coach", type="primary", on_click=_coach_clicked, args=(story, version))
+    if st.session_state.pop("coach_requested", False):
         _run_coach(story, version, options)
     if st.session_state.notice:
         st.info(markdown_escape(st.session_state.pop("notice")))
@@ -346,8 +350,35 @@ def _coach_view(story: StoryDetail, version: VersionRecord | None, options: RunO
         _results(version, story, options)
 
 
+def _coach_clicked(story: StoryDetail, version: VersionRecord | None) -> None:
+    """The Coach buttons. Offline coaching takes milliseconds: it runs here, before the page is
+    drawn, which is then drawn once, with the new version. A model run shows its steps while it
+    works, so it runs on the page (`_run_coach`)."""
+    options = _chosen_options()
+    if options.engine is not Engine.OFFLINE:
+        st.session_state.coach_requested = True
+        return
+    st.session_state.error = None
+    try:
+        record = workspace().coach(
+            story.id, st.session_state.notes, _answers(story, version), options, names=_names()
+        )
+    except CoachError as exc:
+        st.session_state.error = str(exc)
+        return
+    _show_version(record.number, version)
+
+
+def _show_version(number: int, answered: VersionRecord | None) -> None:
+    """Show version `number`, its answer boxes empty: the answers given now stand in it."""
+    st.session_state.version = number
+    for i in range(len(answered.result.questions) if answered else 0):
+        st.session_state.pop(f"answer_{i}", None)
+
+
 def _run_coach(story: StoryDetail, version: VersionRecord | None, options: RunOptions) -> None:
-    """Coach the notes with the answers given so far; a new version reruns the page."""
+    """Coach the notes with the answers given so far, showing each step; a new version reruns
+    the page."""
     st.session_state.error = None
     with st.status("Coaching", expanded=True) as status:
         try:
@@ -364,10 +395,7 @@ def _run_coach(story: StoryDetail, version: VersionRecord | None, options: RunOp
             st.session_state.error = str(exc)
             return
         status.update(label=f"Version {record.number} ready", state="complete")
-    st.session_state.version = record.number
-    st.session_state.pending_notes = record.notes
-    for i in range(len(version.result.questions) if version else 0):
-        st.session_state.pop(f"answer_{i}", None)
+    _show_version(record.number, version)
     st.rerun()
 
 
@@ -433,8 +461,13 @@ def _results(version: VersionRecord, story: StoryDetail, options: RunOptions) ->
         _metrics(result, version.notes)
     with questions_tab:
         # The answer boxes have their own button: no scrolling back up to Coach.
-        if _questions(result) and st.button("Coach again with these answers", type="primary"):
-            _run_coach(story, version, options)
+        if _questions(result):
+            st.button(
+                "Coach again with these answers",
+                type="primary",
+                on_click=_coach_clicked,
+                args=(story, version),
+            )
 
 
 def _score(score: Score, label: str) -> None:

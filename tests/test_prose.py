@@ -434,3 +434,9 @@ def test_a_participle_that_qualifies_a_noun_gets_no_subject(fragment: str) -> No
     assert written == fragment + "."
     # The guard agrees: "I abandoned carts fell" says something the notes do not.
     assert not only_allowed_edits(fragment, "I " + fragment[0].lower() + fragment[1:] + ".")
+
+
+def test_text_left_as_it_stands_is_always_allowed() -> None:
+    # A fragment that is only labels writes to nothing; the story then keeps it as it stands.
+    assert write_sentence("Situation:Situation:", "I") == ""
+    assert only_allowed_edits("Situation:Situation:", "Situation:Situation:")
