@@ -6,6 +6,7 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 import coach.bank
@@ -484,16 +486,24 @@ def test_the_migrations_match_the_mapped_tables(tmp_path: Path, bank: StoryBank)
         engine.dispose()
 
 
-def test_the_alembic_command_api_works_without_an_ini(tmp_path: Path) -> None:
+@contextmanager
+def _migrated(tmp_path: Path, revision: str) -> Iterator[Connection]:
+    """A bank upgraded by the alembic command API to `revision`, its connection still open."""
     engine = make_engine(sqlite_url(tmp_path / BANK_FILENAME))
     try:
         with engine.begin() as conn:
             config = alembic_config()
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-        assert _revision(tmp_path) == "0002"
+            command.upgrade(config, revision)
+            yield conn
     finally:
         engine.dispose()
+
+
+def test_the_alembic_command_api_works_without_an_ini(tmp_path: Path) -> None:
+    with _migrated(tmp_path, "head"):
+        pass
+    assert _revision(tmp_path) == "0002"
     with StoryBank.for_data_dir(tmp_path) as bank:  # opening a migrated bank migrates nothing
         assert bank.list_stories() == []
 
@@ -588,19 +598,12 @@ def test_no_secret_reaches_the_database(
 
 
 def test_a_bank_made_before_header_facts_keeps_its_stories(tmp_path: Path) -> None:
-    engine = make_engine(sqlite_url(tmp_path / BANK_FILENAME))
-    try:
-        with engine.begin() as conn:
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0001")
-            conn.exec_driver_sql(
-                "INSERT INTO stories (title, tags, target, framework, draft, created_at, "
-                "updated_at) VALUES ('Old', '[]', 'L6', 'star', 'notes', "
-                "'2026-11-30 10:00:00.000000', '2026-11-30 10:00:00.000000')"
-            )
-    finally:
-        engine.dispose()
+    with _migrated(tmp_path, "0001") as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO stories (title, tags, target, framework, draft, created_at, "
+            "updated_at) VALUES ('Old', '[]', 'L6', 'star', 'notes', "
+            "'2026-11-30 10:00:00.000000', '2026-11-30 10:00:00.000000')"
+        )
     with StoryBank.for_data_dir(tmp_path) as bank:  # opening it migrates to the head
         old = bank.get_story(bank.list_stories()[0].id)
         assert (old.title, old.draft, old.header) == ("Old", "notes", {})
