@@ -165,31 +165,21 @@ def attach(material: Material | None, placed: Sequence[PlacedUnit]) -> Attached:
     }
     checks: dict[int, list[AttachedAnswer]] = {}
     coverage: dict[int, list[AttachedAnswer]] = {}
+    evidence_only: set[int] = set()
+    not_statements: set[int] = set()
     for index, (answer, span) in enumerate(zip(material.answers, material.spans, strict=True)):
         slot = Slot.parse(answer.slot)
         attached = AttachedAnswer(span, slot.checks, index in with_figures)
-        if slot.at is None:
-            continue
-        if slot.is_metric_checks and slot.at in figure_starts:
+        if slot.kind != "metric":
+            not_statements.add(index)
+        elif slot.is_metric_checks and slot.at in figure_starts:
             checks.setdefault(slot.at, []).append(attached)
+            evidence_only.add(index)
+            not_statements.add(index)
         elif slot.is_coverage and slot.at in unit_starts:
             coverage.setdefault(slot.at, []).append(attached)
-    evidence_only = _indices(material, checks)
-    not_figures = {
-        index
-        for index, answer in enumerate(material.answers)
-        if Slot.parse(answer.slot).kind != "metric"
-    }
-    return Attached(
-        checks,
-        coverage,
-        frozenset(evidence_only),
-        frozenset(evidence_only | _indices(material, coverage) | not_figures),
-    )
-
-
-def _indices(material: Material, about: Mapping[int, list[AttachedAnswer]]) -> set[int]:
-    return {material.spans.index(a.span) for answers in about.values() for a in answers}
+            not_statements.add(index)
+    return Attached(checks, coverage, frozenset(evidence_only), frozenset(not_statements))
 
 
 def answered_slots(material: Material) -> list[AnsweredSlot]:
