@@ -58,6 +58,8 @@ from coach.workspace import Workspace, mask_key
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
 _ROW_HEIGHT = 35  # Streamlit's dataframe row, in pixels
 _FRAMEWORK_NAMES = {framework: name for name, framework in _FRAMEWORKS.items()}
+_VIEWS = ("Coach", "History", "Coverage", "Export")
+_TYPED_PREFIXES = ("answer_", "revision_")  # the Coach view's boxes besides the notes
 
 
 @st.cache_resource
@@ -76,7 +78,12 @@ def workspace() -> Workspace:
 
 
 def setup_state() -> None:
-    """Create every session key the page uses, once."""
+    """Create every session key the page uses, once; keep what was typed in a view not drawn."""
+    # Streamlit forgets a widget's value in a run that does not draw it: the notes, answers and
+    # revision typed in Coach must survive a look at History. A key assigned in code is kept.
+    for key in list(st.session_state):
+        if key == "notes" or str(key).startswith(_TYPED_PREFIXES):
+            st.session_state[key] = st.session_state[key]
     defaults: dict[str, Any] = {
         "story_id": None,
         "notes": "",
@@ -525,15 +532,18 @@ def _revise(result: CoachResult) -> None:
         parts = [(PSI_TITLES[s], elements) for s, elements in result.psi.sections.items()]
     else:
         parts = [(title, result.story.elements(s)) for s, title in SECTION_TITLES.items()]
-    st.text_area(
-        "Revise the story (it becomes your notes for the next version)",
-        value="\n\n".join(
+    key = _revision_key(st.session_state.version)
+    # Set through the state, not `value=`: the box keeps its edits while another view is open.
+    st.session_state.setdefault(
+        key,
+        "\n\n".join(
             f"{title}: {join_sentences([e.text for e in elements])}"
             for title, elements in parts
             if elements
         ),
-        key=_revision_key(st.session_state.version),
-        height=200,
+    )
+    st.text_area(
+        "Revise the story (it becomes your notes for the next version)", key=key, height=200
     )
     st.button("Use this as my notes", on_click=_use_revision)
     if st.session_state.get("undo_notes") is not None:
@@ -746,17 +756,22 @@ def main() -> None:
         else f"Model engine: {workspace().settings.model_label}."
     )
     version = _selected_version(story)
+    # Only the open view is drawn: a Coach click then sends and paints a third of the page.
     coach_tab, history_tab, coverage_tab, export_tab = st.tabs(
-        ["Coach", "History", "Coverage", "Export"]
+        list(_VIEWS), key="view", on_change="rerun"
     )
-    with coach_tab:
-        _coach_view(story, version, options)
-    with history_tab:
-        _history(story)
-    with coverage_tab:
-        _coverage(summaries)
-    with export_tab:
-        _export(story, version)
+    if coach_tab.open:
+        with coach_tab:
+            _coach_view(story, version, options)
+    if history_tab.open:
+        with history_tab:
+            _history(story)
+    if coverage_tab.open:
+        with coverage_tab:
+            _coverage(summaries)
+    if export_tab.open:
+        with export_tab:
+            _export(story, version)
 
 
 main()

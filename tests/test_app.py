@@ -45,6 +45,14 @@ def _coach(app: AppTest, notes: str | None = NOTES) -> AppTest:
     return app
 
 
+def _open_view(app: AppTest, view: str) -> AppTest:
+    """Switch to a main tab: only the open one is drawn."""
+    app.session_state["view"] = view
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
 def _shown(app: AppTest) -> str:
     return " ".join(m.value for m in app.markdown)
 
@@ -84,7 +92,7 @@ def test_answering_a_question_makes_version_two_and_history(data_dir: Path) -> N
     assert "measured on our Grafana dashboard" in _shown(app)
     assert "← your answer: “Before the change p99 was 850ms" in _shown(app)
     assert "Grafana" in app.text_area(key="revision_2").value
-    shown = _shown(app)
+    shown = _shown(_open_view(app, "History"))
     assert "**Version 2**" in shown and "**Version 1**" in shown
     assert app.get("vega_lite_chart")  # scores across versions
     assert any("@@" in c.value or "did not change" in c.value for c in app.code)
@@ -175,6 +183,7 @@ def test_story_bank_rename_tag_new_and_delete(data_dir: Path) -> None:
 def test_coverage_lists_every_principle(data_dir: Path) -> None:
     app = _coach(_app())
     app.sidebar.multiselect(key="tags_edit").set_value(["Dive Deep"]).run()
+    _open_view(app, "Coverage")
     frames = [d.value for d in app.dataframe]
     coverage = next(f for f in frames if "Leadership Principle" in f.columns)
     assert len(coverage) == 16
@@ -182,7 +191,7 @@ def test_coverage_lists_every_principle(data_dir: Path) -> None:
 
 
 def test_export_offers_three_downloads(data_dir: Path) -> None:
-    app = _coach(_app())
+    app = _open_view(_coach(_app()), "Export")
     labels = [b.label for b in app.get("download_button")]
     assert labels[0].startswith("Download Markdown") and labels[1] == "Download JSON"
     assert labels[2].startswith("Download the spoken version")
@@ -322,7 +331,7 @@ def test_with_a_model_configured_the_app_starts_on_it(
 def test_coverage_lists_all_sixteen_principles(data_dir: Path) -> None:
     # AppTest does not expose a table's height: that all sixteen show without scrolling is
     # checked in the browser test's screenshot.
-    app = _app()
+    app = _open_view(_app(), "Coverage")
     assert len(app.dataframe[-1].value) == 16
 
 
@@ -366,8 +375,23 @@ def test_header_facts_are_filled_in_saved_and_exported(data_dir: Path) -> None:
     with StoryBank.for_data_dir(data_dir) as bank:
         story = bank.get_story(app.sidebar.selectbox(key="story_picker").value)
     assert story.header == {"duration": "Four months", "technologies": "Java, Redis"}
+    _open_view(app, "Export")
     markdown = next(d for d in app.get("download_button") if "Markdown" in d.proto.label)
     assert markdown.proto.label  # the case study export is offered
     # A fresh page (another session) reopens the story with its facts filled in.
     again = _app()
     assert again.sidebar.text_input(key="fact_duration").value == "Four months"
+
+
+def test_what_was_typed_in_coach_survives_a_look_at_another_view(data_dir: Path) -> None:
+    app = _coach(_app())
+    app.text_area(key="notes").input(NOTES + "\nMore to say.")
+    app.text_area(key="answer_0").input("Measured on the Grafana dashboard.")
+    app.text_area(key="revision_1").input("Situation: edited by hand.")
+    app.run()
+    _open_view(app, "History")
+    assert not any(t.key == "notes" for t in app.text_area)  # only the open view is drawn
+    _open_view(app, "Coach")
+    assert app.text_area(key="notes").value.endswith("More to say.")
+    assert app.text_area(key="answer_0").value == "Measured on the Grafana dashboard."
+    assert app.text_area(key="revision_1").value == "Situation: edited by hand."
