@@ -373,18 +373,30 @@ _CLAUSE_BREAKS: Final = frozenset({"and", "or", "then", "but", "so"})
 _NOUN_PHRASE_REACH: Final = 3
 _FINITE: Final = frozenset({"is", "are", "has", "have"})
 # Past forms that also qualify nouns ("Read replicas lagged", "Left-over jobs"), like "-ed" ones.
+# How a figure was read: with a place or period straight after, the fragment describes a figure
+# ("Measured over four weeks", "Tracked in Datadog"), it does not say what the author did.
+_MEASURING: Final = frozenset(
+    {"measured", "tracked", "monitored", "sampled", "averaged", "calculated", "computed"}
+)
+_MEASURED_OVER: Final = frozenset(
+    {"over", "across", "in", "on", "with", "using", "via", "from", "through", "during", "per", "at"}
+)
 _ALSO_ADJECTIVES: Final = frozenset(
     {"read", "set", "hit", "left", "cut", "split", "spread", "shut"}
 )
 
 
 def _opens_noun_phrase(first: str, rest: Sequence[str]) -> bool:
-    """Whether an "-ed" first word qualifies a noun rather than acting: its own verb follows
-    within a few words ("Abandoned carts fell 12%", "Failed jobs were retried"); giving it a
-    subject would say something else ("I abandoned carts")."""
+    """Whether an "-ed" first word qualifies something rather than acting: its own verb follows
+    within a few words ("Abandoned carts fell 12%", "Failed jobs were retried"), or it is passive
+    ("Reviewed by the board", a figure "Measured over four weeks"); giving it a subject would say
+    something else ("I abandoned carts", "I measured over four weeks")."""
     bare_first = first.rstrip(_WORD_END).lower()
     if not (bare_first.endswith("ed") or bare_first in _ALSO_ADJECTIVES):
         return False
+    following = rest[0].rstrip(_WORD_END).lower() if rest else ""
+    if following == "by" or (bare_first in _MEASURING and following in _MEASURED_OVER):
+        return True  # passive: "Reviewed by the board", "Measured over four weeks"
     for word in rest[:_NOUN_PHRASE_REACH]:
         bare = word.rstrip(_WORD_END).lower()
         if bare in _CLAUSE_BREAKS or word.endswith((",", ";", ":")):
