@@ -59,7 +59,7 @@ _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI
 _ROW_HEIGHT = 35  # Streamlit's dataframe row, in pixels
 _FRAMEWORK_NAMES = {framework: name for name, framework in _FRAMEWORKS.items()}
 _VIEWS = ("Coach", "History", "Coverage", "Export")
-_TYPED_PREFIXES = ("answer_", "revision_")  # the Coach view's boxes besides the notes
+_TYPED_PREFIXES = ("answer_", "revision_", "keep_")  # the Coach view's boxes besides the notes
 
 
 @st.cache_resource
@@ -240,11 +240,11 @@ def _answers(story: StoryDetail, version: VersionRecord | None) -> list[Answer]:
     replacing its earlier answer."""
     if version is None:
         return []
-    carried = (
-        []
-        if st.session_state.get("answers_in_notes") == version.number
-        else workspace().carried_answers(story.id, version.number)
-    )
+    carried = [
+        answer
+        for i, answer in enumerate(_carried(story, version))
+        if st.session_state.get(_keep_key(version.number, i), True)
+    ]
     new = [
         Answer(q.slot, st.session_state.get(f"answer_{i}", ""), q.section, q.question)
         for i, q in enumerate(version.result.questions)
@@ -252,6 +252,17 @@ def _answers(story: StoryDetail, version: VersionRecord | None) -> list[Answer]:
     ]
     slots = {a.slot for a in new}
     return [a for a in carried if a.slot not in slots] + new
+
+
+def _carried(story: StoryDetail, version: VersionRecord) -> list[Answer]:
+    """The answers `version` was coached with, unless they were folded into the notes."""
+    if st.session_state.get("answers_in_notes") == version.number:
+        return []
+    return workspace().carried_answers(story.id, version.number)
+
+
+def _keep_key(number: int, index: int) -> str:
+    return f"keep_{number}_{index}"
 
 
 def _names() -> RedactionList:
@@ -466,8 +477,10 @@ def _results(version: VersionRecord, story: StoryDetail, options: RunOptions) ->
     with metrics_tab:
         _metrics(result, version.notes)
     with questions_tab:
+        answers_shown = _carried_answers(story, version)
+        questions_shown = _questions(result)
         # The answer boxes have their own button: no scrolling back up to Coach.
-        if _questions(result):
+        if answers_shown or questions_shown:
             st.button(
                 "Coach again with these answers",
                 type="primary",
@@ -622,6 +635,24 @@ def _metrics(result: CoachResult, notes: str) -> None:
     )
     st.markdown("**Your notes, figures highlighted**")
     st.markdown(highlighted_markdown(notes, [(m.start, m.end) for m in result.metrics]))
+
+
+def _carried_answers(story: StoryDetail, version: VersionRecord) -> bool:
+    """The answers this version stands on, each kept for the next version unless unticked."""
+    carried = _carried(story, version)
+    if not carried:
+        return False
+    st.markdown("**Your answers so far** (they stay in the next version; untick one to drop it)")
+    for i, answer in enumerate(carried):
+        key = _keep_key(version.number, i)
+        st.session_state.setdefault(key, True)  # through the state: kept while History is open
+        # Labels render Markdown: the user's words are escaped.
+        st.checkbox(
+            f"{markdown_escape(answer.answer)} (in {SECTION_TITLES[answer.section]}, for: "
+            f"{markdown_escape(answer.question or answer.slot)})",
+            key=key,
+        )
+    return True
 
 
 def _questions(result: CoachResult) -> bool:

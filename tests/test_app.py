@@ -395,3 +395,23 @@ def test_what_was_typed_in_coach_survives_a_look_at_another_view(data_dir: Path)
     assert app.text_area(key="notes").value.endswith("More to say.")
     assert app.text_area(key="answer_0").value == "Measured on the Grafana dashboard."
     assert app.text_area(key="revision_1").value == "Situation: edited by hand."
+
+
+def test_an_answer_carried_forward_is_listed_and_can_be_dropped(data_dir: Path) -> None:
+    app = _coach(_app())
+    app.text_area(key="answer_0").input("Measured on the Grafana dashboard.")
+    app = _coach(app, notes=None)
+    assert "Grafana" in _shown(app)
+    [kept] = [c for c in app.checkbox if c.key == "keep_2_0"]
+    assert kept.value and "Measured on the Grafana dashboard." in kept.label
+    # Still carried into version 3 while ticked; unticked, version 4 is coached without it.
+    app = _coach(app, notes=None)
+    assert any(s.value == "Version 3" for s in app.subheader) and "Grafana" in _shown(app)
+    app.checkbox(key="keep_3_0").uncheck()
+    app = _coach(app, notes=None)
+    assert any(s.value == "Version 4" for s in app.subheader)
+    assert "Grafana" not in _shown(app)
+    assert not any(c.key.startswith("keep_4") for c in app.checkbox)
+    with StoryBank.for_data_dir(data_dir) as bank:
+        story = bank.list_stories()[0]
+        assert bank.get_version(story.id, 3).answers and not bank.get_version(story.id, 4).answers
