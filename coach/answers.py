@@ -122,12 +122,15 @@ class Attached:
     figure of the notes, not figures of their own. `not_statements`: answers that are no result
     statement of their own: the attached ones, and those to questions that asked for no figure
     (a mentoring story told in Leadership Impact is not a result missing its number).
+    `asked_no_figure`: the answers to questions that asked for no figure; what they say is not
+    asked about again.
     """
 
     checks: dict[int, list[AttachedAnswer]]
     coverage: dict[int, list[AttachedAnswer]]
     evidence_only: frozenset[int]
     not_statements: frozenset[int]
+    asked_no_figure: frozenset[int]
 
 
 class AttachedAnswer(NamedTuple):
@@ -139,7 +142,7 @@ class AttachedAnswer(NamedTuple):
     has_figure: bool
 
 
-NOTHING_ATTACHED: Final = Attached({}, {}, frozenset(), frozenset())
+NOTHING_ATTACHED: Final = Attached({}, {}, frozenset(), frozenset(), frozenset())
 
 
 def attach(material: Material | None, placed: Sequence[PlacedUnit]) -> Attached:
@@ -167,11 +170,13 @@ def attach(material: Material | None, placed: Sequence[PlacedUnit]) -> Attached:
     coverage: dict[int, list[AttachedAnswer]] = {}
     evidence_only: set[int] = set()
     not_statements: set[int] = set()
+    asked_no_figure: set[int] = set()
     for index, (answer, span) in enumerate(zip(material.answers, material.spans, strict=True)):
         slot = Slot.parse(answer.slot)
         attached = AttachedAnswer(span, slot.checks, index in with_figures)
         if slot.kind != "metric":
             not_statements.add(index)
+            asked_no_figure.add(index)
         elif slot.is_metric_checks and slot.at in figure_starts:
             checks.setdefault(slot.at, []).append(attached)
             evidence_only.add(index)
@@ -179,7 +184,13 @@ def attach(material: Material | None, placed: Sequence[PlacedUnit]) -> Attached:
         elif slot.is_coverage and slot.at in unit_starts:
             coverage.setdefault(slot.at, []).append(attached)
             not_statements.add(index)
-    return Attached(checks, coverage, frozenset(evidence_only), frozenset(not_statements))
+    return Attached(
+        checks,
+        coverage,
+        frozenset(evidence_only),
+        frozenset(not_statements),
+        frozenset(asked_no_figure),
+    )
 
 
 def answered_slots(material: Material) -> list[AnsweredSlot]:

@@ -130,7 +130,7 @@ def grade(
         metrics=metrics,
         scores=scores,
         level=reading,
-        questions=ask(notes, placed, metrics, state, rubrics),
+        questions=ask(notes, placed, metrics, state, rubrics, attached.asked_no_figure),
         flags=flags,
         words=structure.total_words,
         level_features=level_features,

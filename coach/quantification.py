@@ -201,6 +201,15 @@ _NUMERIC_CHECKS: Final = frozenset(
 )
 
 
+# A source named in an answer about method: a preposition, then a capitalised name ("in Airflow",
+# "from the Looker report", "via PagerDuty"); not a month, a quarter ("in Q3") or "I".
+_NAMED_SOURCE: Final = re.compile(
+    r"\b(?:in|from|on|via|using|with|per|through|by)\s+(?:the\s+|our\s+|an?\s+)?"
+    r"(?!(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b)[A-Z][A-Za-z][\w.-]*"
+)
+
+
 def _answered_checks(
     notes: str, cues: QuantCues, answer: AttachedAnswer, evidence: dict[MetricCheck, Excerpt]
 ) -> None:
@@ -213,6 +222,11 @@ def _answered_checks(
         found = _first_excerpt(notes, cues, check, start, end)
         if found is None and answer.has_figure and check in _NUMERIC_CHECKS:
             found = Excerpt.of(notes, start, end)
+        if found is None and check is MetricCheck.METHOD:
+            # Asked where a figure was read, "the job's duration in Airflow" names the source:
+            # tools are names, and no cue list knows them all.
+            named = _NAMED_SOURCE.search(notes, start, end)
+            found = Excerpt.of(notes, named.start(), named.end()) if named else None
         if found is not None:
             evidence[check] = found
 

@@ -272,12 +272,19 @@ def ask(
     metrics: Sequence[Metric],
     state: GradeState,
     rubrics: RubricSet,
+    answered: frozenset[int] = frozenset(),
 ) -> list[Question]:
-    """The questions whose answers would raise the overall score most, best first."""
+    """The questions whose answers would raise the overall score most, best first.
+
+    `answered`: the answers (by index) that replied to a question asking no figure; what they
+    say is not asked about again ("You wrote ...: by how much?" about the user's own answer).
+    """
     price = _Pricer(state, rubrics)
+    asked_about = [u for u in placed if u.answer not in answered]
+    about_notes = [m for m in metrics if m.answer not in answered]
     asks = [
         *_section_asks(state, rubrics, price),
-        *_metric_asks(notes, placed, metrics, state, rubrics, price),
+        *_metric_asks(notes, asked_about, about_notes, state, rubrics, price),
         *_level_asks(state, rubrics, price),
     ]
     ranked = _one_per_answer(

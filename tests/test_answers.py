@@ -94,6 +94,36 @@ def test_an_answer_about_a_figure_is_its_evidence(rubrics: RubricSet) -> None:
     assert asked.slot not in {q.slot for q in after.questions}
 
 
+def test_a_method_answer_that_names_its_source_is_the_method(rubrics: RubricSet) -> None:
+    before = _coach(rubrics)
+    metric = next(m for m in before.metrics if m.is_result and not m.method)
+    slot = metric_slot([MetricCheck.METHOD], metric.start)
+    # No cue word ("measured", "dashboard"): the tool's name, after "in", says where it was read.
+    for answer, counts in [("That is the job's duration in Airflow.", True),
+                           ("I checked it in March.", False), ("Not sure.", False)]:  # fmt: skip
+        after = _coach(rubrics, [Answer(slot, answer, Section.RESULT)])
+        [again] = [m for m in after.metrics if m.start == metric.start]
+        assert again.method is counts, answer
+
+
+def test_what_an_answer_says_is_not_asked_about_again(rubrics: RubricSet) -> None:
+    # Told in reply to a question about people, with a figure in it: neither its sentences
+    # ("You wrote ...: what changed because of it?") nor its figure ("How was a year measured?")
+    # come back as questions.
+    answer = Answer(
+        "level.people",
+        "I persuaded the database lead, who had refused the index for a year, by showing him "
+        "the query profile; he now reviews our schema changes early.",
+        Section.LEADERSHIP_IMPACT,
+    )
+    result = _coach(rubrics, [answer])
+    [start] = [a.start for a in result.answers]
+    assert any(m.answer == 0 for m in result.metrics)  # the figure is read...
+    for question in result.questions:  # ...but nothing in the answer is asked about
+        assert question.about is None or question.about.start < start, question.question
+    assert not any("a year" in q.question for q in result.questions)
+
+
 def test_unknown_slots_are_refused_with_the_ones_that_would_do() -> None:
     asked = [
         Question(slot="level.people", question="Whom?", gain=3, section=Section.LEADERSHIP_IMPACT)
