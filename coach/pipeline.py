@@ -52,6 +52,9 @@ if TYPE_CHECKING:  # the model path's libraries load only when a model is used
 
 Progress = Callable[[str], None]
 
+# The least share of the notes' sentences a model story must keep, after the guard, to be shown.
+_LEAST_KEPT_SHARE = 0.25
+
 _FRAMEWORK_NOTE = {
     Framework.STAR: "Use every STAR+ section the notes support.",
     Framework.PSI: (
@@ -306,6 +309,21 @@ def _coach_with_model(
         round_trips += int(caller.fresh_calls > before)
         review = review_story(draft, clean, facts)
 
+    kept, units = _notes_units_kept(prepared, review)
+    if kept < _LEAST_KEPT_SHARE * units:
+        # A story that lost most of the notes would grade what is left and hide the rest: the
+        # offline story places every sentence. Nothing more is sent for a story not shown.
+        progress("The model's story left out most of your notes; the offline engine is answering")
+        return _with_flag(
+            _offline(prepared, rubrics, options),
+            Flag(
+                code="llm_story_fallback",
+                message=f"The model's story kept {kept} of the {units} sentences of your notes "
+                "once checked against them, so the offline engine's story, which places every "
+                "sentence, is shown instead.",
+            ),
+        )
+
     progress("Grading the story")
     graded = prepared.grade(
         rubrics, options.target, options.framework, _place(prepared.restructured.units, review)
@@ -368,6 +386,14 @@ def _coach_with_model(
             redactions=list(redacted.replacements),
         ),
     )
+
+
+def _notes_units_kept(prepared: Prepared, review: _Review) -> tuple[int, int]:
+    """How many of the notes' units a kept sentence of the model's story quotes, of how many."""
+    units = [unit for unit in prepared.restructured.units if unit.answer is None]
+    quoted = [span for _, _, spans in review.kept for span in spans]
+    kept = sum(1 for u in units if any(s < u.end and u.start < e for s, e in quoted))
+    return kept, len(units)
 
 
 def _place(units: Sequence[PlacedUnit], review: _Review) -> list[PlacedUnit]:

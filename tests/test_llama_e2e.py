@@ -56,11 +56,12 @@ def test_pipeline_runs_over_http_and_nothing_unsupported_survives(
         model_factory=lambda: build_chat_model(settings, cache=SQLiteLLMCache(settings.cache_path)),
         save_draft=lambda text: None,
     )
-    codes = [flag.code for flag in result.flags]
+    # Never an empty story: a model that fails, or keeps too little, hands over to offline.
+    assert any(result.story.elements(section) for section in Section)
     if result.engine is Engine.OFFLINE:
-        assert "llm_fallback" in codes  # the model failed visibly, and the offline engine answered
+        # The model failed or fell short visibly, and the offline engine answered...
+        [fallback] = [flag.message for flag in result.flags if "fallback" in flag.code]
         # ...after the server answered: a base model's junk may fail, an unanswered request not.
-        [fallback] = [flag.message for flag in result.flags if flag.code == "llm_fallback"]
         assert not any(reason in fallback for reason in NOT_ANSWERED), fallback
         return
     assert result.llm is not None and result.llm.calls >= 2

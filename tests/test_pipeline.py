@@ -343,3 +343,25 @@ def test_listed_names_never_reach_the_model_and_come_back_restored(
     assert impact[0].sources[0].text == "I reported to Dana Kim at Globex"
     assert result.llm is not None and "[PERSON-1]" in result.llm.sent
     assert ("[PERSON-1]", "Dana Kim") in result.llm.redactions
+
+
+@pytest.mark.parametrize(
+    "story",
+    [{"gaps": []}, {"task": GOOD_STORY["task"], "gaps": []}],
+    ids=["empty", "one sentence of many"],
+)
+def test_a_story_that_keeps_too_little_falls_back_to_the_offline_story(
+    story: dict[str, Any], settings: Settings, rubrics: RubricSet
+) -> None:
+    model = ScriptedModel(
+        script=script(
+            restructure=[tool_reply("DraftStory", story)],
+            repair=[tool_reply("DraftStory", story)],
+        )
+    )
+    result = Run(settings, rubrics, model)()
+    assert result.engine is Engine.OFFLINE
+    [flag] = [f for f in result.flags if "fallback" in f.code]
+    assert "sentences of your notes" in flag.message
+    assert result.story.elements(Section.ACTION)  # every sentence placed, offline
+    assert "judge" not in steps_seen(model)  # nothing more is paid for a story not shown
