@@ -163,18 +163,20 @@ def count_messages(messages: Sequence[tuple[str, str]], model: str, cache_dir: P
     return TokenCount(tokens, exact, encoding.name)
 
 
-def check_budget(count: TokenCount, budget: int, what: str) -> None:
-    """Raise BudgetError if a request is over the token budget, so that nothing is sent.
+def check_run_budget(requests: Sequence[tuple[str, TokenCount]], budget: int) -> None:
+    """Raise BudgetError, before anything is sent, if a run's requests together are over budget.
 
-    `what` names the request as the message's subject, e.g. "The restructure request".
+    `requests` are (step, count) for every request the run may send, a repair included.
     """
-    if count.tokens <= budget:
+    total = sum(count.tokens for _, count in requests)
+    if total <= budget:
         return
-    subject = what[:1].upper() + what[1:]
-    approximate = "" if count.exact else " (approximate)"
+    approximate = "" if all(count.exact for _, count in requests) else " (approximate)"
+    steps = ", ".join(f"{step} {count.tokens:,}" for step, count in requests)
     raise BudgetError(
-        f"{subject} would send {count.tokens:,} tokens{approximate}; the budget is {budget:,}. "
-        "Shorten the notes or raise STORYCOACH_INPUT_TOKEN_BUDGET."
+        f"This run would send up to {total:,} prompt tokens{approximate} ({steps}); the budget "
+        f"is {budget:,}. Nothing was sent. Shorten the notes or raise "
+        "STORYCOACH_INPUT_TOKEN_BUDGET."
     )
 
 

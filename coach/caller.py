@@ -1,4 +1,4 @@
-"""Call the model for a typed answer: budget first, bounded retries with backoff, usage counted.
+"""Call the model for a typed answer: within the run's budget, bounded retries, usage counted.
 
 Every way a call can fail (timeout, rate limit, server error, unreadable or truncated output) is
 retried a bounded number of times and then reported as one `LlmError` sentence; the pipeline falls
@@ -20,7 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
-from coach.budget import Usage, check_budget, count_messages, count_text
+from coach.budget import Usage, count_messages, count_text
 from coach.config import Settings
 from coach.errors import LlmError
 
@@ -82,6 +82,9 @@ class ModelCaller:
         self.sleep = sleep
         self._lock = threading.Lock()
         self.usage = Usage()
+        # The run's prompt tokens still allowed. The pipeline checks the whole run before its
+        # first request; this only stops a step whose prompt grew past that estimate.
+        self.allowance = settings.input_token_budget
 
     @property
     def fresh_calls(self) -> int:
@@ -93,7 +96,14 @@ class ModelCaller:
         """The model's answer as `answer`, or LlmError after the allowed retries."""
         settings = self.settings
         count = count_messages(rendered, settings.model, settings.tiktoken_cache_dir)
-        check_budget(count, settings.input_token_budget, f"The {what} request")
+        with self._lock:
+            if count.tokens > self.allowance:
+                # A step, not the run: the run goes on (or falls back) without it.
+                raise LlmError(
+                    f"The {what} step would send {count.tokens:,} prompt tokens, more than the "
+                    f"{self.allowance:,} left of this run's budget, so it was not sent."
+                )
+            self.allowance -= count.tokens
         strict = {"strict": True} if settings.structured_output == "json_schema" else {}
         runnable = self.model.with_structured_output(
             answer_schema(answer, settings.structured_output),

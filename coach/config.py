@@ -77,8 +77,12 @@ class Settings(BaseSettings):
         default=True,
         description="False folds instructions into the user turn (models that drop system).",
     )
+    # Notes at the size limit (40,000 characters) need about 58,000 for a whole run.
     input_token_budget: int = Field(
-        default=12_000, ge=100, description="Largest prompt sent in one call, in tokens."
+        default=60_000,
+        ge=100,
+        description="Most prompt tokens one run may send, all its requests together (a repair "
+        "counted at its worst), checked before the first.",
     )
     price_input_per_million: float = Field(default=0.15, ge=0, description="USD per 1M tokens.")
     price_output_per_million: float = Field(default=0.60, ge=0, description="USD per 1M tokens.")

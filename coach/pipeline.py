@@ -251,6 +251,7 @@ def _coach_with_model(
     progress: Progress,
     sleep: Sleep,
 ) -> CoachResult:
+    from coach.budget import check_run_budget, count_messages
     from coach.caller import ModelCaller
 
     caller = ModelCaller(model, settings, sleep)
@@ -263,21 +264,29 @@ def _coach_with_model(
     # A round trip is a step that waited on the server; answers from the cache cost none.
     round_trips = 0
 
+    restructure = render(
+        "restructure",
+        {
+            "rubric": star_rubric_text(rubrics.star_plus),
+            "framework": _FRAMEWORK_NOTE[options.framework],
+            "target": options.target.value,
+            "notes": sent,
+        },
+    )
+    check_run_budget(
+        [
+            (step, count_messages(messages, settings.model, settings.tiktoken_cache_dir))
+            for step, messages in (
+                ("restructure", restructure),
+                *_later_requests(prepared, render, rubrics, options, redacted),
+            )
+        ],
+        settings.input_token_budget,
+    )
+
     progress(f"Restructuring with {settings.model_label}")
     before = caller.fresh_calls
-    draft = caller.ask(
-        render(
-            "restructure",
-            {
-                "rubric": star_rubric_text(rubrics.star_plus),
-                "framework": _FRAMEWORK_NOTE[options.framework],
-                "target": options.target.value,
-                "notes": sent,
-            },
-        ),
-        DraftStory,
-        "restructure",
-    )
+    draft = caller.ask(restructure, DraftStory, "restructure")
     draft = _restored(draft, redacted)
     round_trips += int(caller.fresh_calls > before)
 
@@ -388,6 +397,35 @@ def _coach_with_model(
     )
 
 
+def _later_requests(
+    prepared: Prepared,
+    render: _Renderer,
+    rubrics: RubricSet,
+    options: RunOptions,
+    redacted: Redacted,
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The requests after the restructure, as large as they may get, for the run's budget.
+
+    The story they carry is not written yet: the notes stand in for it (a story retells the
+    notes), and for a repair's list of faults too, so the repair is counted at its worst. The
+    coaching request carries the questions the offline reading asks.
+    """
+    sent = redacted.text
+    offline = prepared.grade(
+        rubrics, options.target, options.framework, prepared.restructured.units
+    )
+    requests = [
+        ("repair at worst", render("repair", {"violations": sent, "story": sent, "notes": sent})),
+        ("judge", _judge_prompt(render, rubrics, options, sent, redacted)),
+    ]
+    if offline.questions:
+        requests.append(
+            ("coaching", _coaching_prompt(render, options, sent, offline.questions,
+                                          offline.level.to_target, redacted))
+        )  # fmt: skip
+    return requests
+
+
 def _notes_units_kept(prepared: Prepared, review: _Review) -> tuple[int, int]:
     """How many of the notes' units a kept sentence of the model's story quotes, of how many."""
     units = [unit for unit in prepared.restructured.units if unit.answer is None]
@@ -462,17 +500,7 @@ def _judge(
     """The model judge's verdict, failing closed: anything unreadable or unquoted is "unclear"."""
     try:
         verdict = caller.ask(
-            render(
-                "judge",
-                {
-                    "rubric": level_rubric_text(rubrics.level),
-                    "target": options.target.value,
-                    "story": story_text,
-                    "notes": redacted.text,
-                },
-            ),
-            JudgeVerdict,
-            "judge",
+            _judge_prompt(render, rubrics, options, story_text, redacted), JudgeVerdict, "judge"
         )
     except LlmError as exc:
         return _unclear(str(exc)), [Flag(code="judge_unclear", message=str(exc))]
@@ -511,6 +539,39 @@ def _judge(
     return JudgeReport(level=verdict.level, signals=signals, to_target=advice), flags
 
 
+def _judge_prompt(
+    render: _Renderer, rubrics: RubricSet, options: RunOptions, story_text: str, redacted: Redacted
+) -> list[tuple[str, str]]:
+    return render(
+        "judge",
+        {
+            "rubric": level_rubric_text(rubrics.level),
+            "target": options.target.value,
+            "story": story_text,
+            "notes": redacted.text,
+        },
+    )
+
+
+def _coaching_prompt(
+    render: _Renderer,
+    options: RunOptions,
+    story_text: str,
+    questions: Sequence[Question],
+    to_target: Sequence[str],
+    redacted: Redacted,
+) -> list[tuple[str, str]]:
+    return render(
+        "coaching",
+        {
+            "target": options.target.value,
+            "findings": redacted.apply("\n".join(f"- {t}" for t in to_target)) or "- none",
+            "questions": redacted.apply("\n".join(f"- {q.slot}: {q.question}" for q in questions)),
+            "story": story_text,
+        },
+    )
+
+
 def _unclear(note: str, advice: list[str] | None = None) -> JudgeReport:
     return JudgeReport(level="unclear", to_target=advice or [], note=note)
 
@@ -530,17 +591,7 @@ def _coaching(
         return questions, [], []
     try:
         advice = caller.ask(
-            render(
-                "coaching",
-                {
-                    "target": options.target.value,
-                    "findings": redacted.apply("\n".join(f"- {t}" for t in to_target)) or "- none",
-                    "questions": redacted.apply(
-                        "\n".join(f"- {q.slot}: {q.question}" for q in questions)
-                    ),
-                    "story": story_text,
-                },
-            ),
+            _coaching_prompt(render, options, story_text, questions, to_target, redacted),
             CoachingAdvice,
             "coaching",
         )

@@ -328,6 +328,21 @@ def test_with_a_model_configured_the_app_starts_on_it(
     assert app.sidebar.radio(key="engine").value.startswith("Model")
 
 
+def test_a_run_over_the_token_budget_is_a_notice_and_the_notes_are_kept(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Port 9 (discard): were anything sent, the run would fail differently.
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("STORYCOACH_INPUT_TOKEN_BUDGET", "500")
+    app = _coach(_app())
+    assert not app.exception
+    [error] = app.error
+    assert "This run would send up to" in error.value and "Nothing was sent" in error.value
+    assert not any(s.value.startswith("Version") for s in app.subheader)
+    with StoryBank.for_data_dir(data_dir) as bank:
+        assert bank.get_story(bank.list_stories()[0].id).draft == NOTES
+
+
 def test_coverage_lists_all_sixteen_principles(data_dir: Path) -> None:
     # AppTest does not expose a table's height: that all sixteen show without scrolling is
     # checked in the browser test's screenshot.

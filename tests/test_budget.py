@@ -18,7 +18,7 @@ from coach import budget
 from coach.budget import (
     TokenCount,
     Usage,
-    check_budget,
+    check_run_budget,
     count_messages,
     count_text,
     encoding_for,
@@ -230,27 +230,31 @@ def test_langchain_openai_counts_offline_after_prepare(cache_dir: Path) -> None:
 # --- the budget ---------------------------------------------------------------------------------
 
 
-def test_over_budget_is_refused_with_the_numbers() -> None:
+def test_a_run_over_budget_is_refused_with_every_step() -> None:
+    requests = [
+        ("restructure", TokenCount(900, False, "o200k_base")),
+        ("repair at worst", TokenCount(1_500, True, "o200k_base")),
+        ("judge", TokenCount(1_273, True, "o200k_base")),
+    ]
     with pytest.raises(BudgetError) as raised:
-        check_budget(TokenCount(13_204, False, "o200k_base"), 12_000, "The restructure request")
-
+        check_run_budget(requests, 3_000)
     assert str(raised.value) == (
-        "The restructure request would send 13,204 tokens (approximate); the budget is 12,000. "
-        "Shorten the notes or raise STORYCOACH_INPUT_TOKEN_BUDGET."
+        "This run would send up to 3,673 prompt tokens (approximate) (restructure 900, repair at "
+        "worst 1,500, judge 1,273); the budget is 3,000. Nothing was sent. Shorten the notes or "
+        "raise STORYCOACH_INPUT_TOKEN_BUDGET."
     )
     assert isinstance(raised.value, CoachError)
 
 
 def test_exact_counts_are_not_called_approximate() -> None:
-    with pytest.raises(
-        BudgetError, match=r"^The judge request would send 12,001 tokens; the budget is 12,000\."
-    ):
-        check_budget(TokenCount(12_001, True, "o200k_base"), 12_000, "the judge request")
+    with pytest.raises(BudgetError, match=r"^This run would send up to 12,001 prompt tokens \("):
+        check_run_budget([("judge", TokenCount(12_001, True, "o200k_base"))], 12_000)
 
 
-@pytest.mark.parametrize("tokens", [0, 11_999, 12_000])
+@pytest.mark.parametrize("tokens", [0, 5_999, 6_000])
 def test_at_or_under_budget_passes(tokens: int) -> None:
-    check_budget(TokenCount(tokens, True, "o200k_base"), 12_000, "The restructure request")
+    half = TokenCount(tokens, True, "o200k_base")
+    check_run_budget([("restructure", half), ("judge", half)], 12_000)
 
 
 # --- usage --------------------------------------------------------------------------------------

@@ -75,6 +75,22 @@ def test_json_schema_request_and_typed_answer(tmp_path: Path) -> None:
     assert caller.usage.prompt_tokens == 42 and caller.usage.completion_tokens == 7
 
 
+def test_a_step_past_the_runs_allowance_is_not_sent_and_is_no_budget_error(
+    tmp_path: Path,
+) -> None:
+    # The run's budget was checked before its first request; a later step whose prompt grew
+    # past that estimate is a failed step (the pipeline goes on without it), not a refused run.
+    server = Server(
+        httpx2.Response(200, json=completion({"role": "assistant", "content": json.dumps(VERDICT)}))
+    )
+    caller = _caller(_settings(tmp_path, input_token_budget=150), server)
+    caller.ask(PROMPT, JudgeVerdict, "judge")
+    assert 0 < caller.allowance < 150
+    with pytest.raises(LlmError, match=r"left of this run's budget, so it was not sent"):
+        caller.ask([*PROMPT, ("user", "more " * 100)], JudgeVerdict, "coaching")
+    assert len(server.requests) == 1
+
+
 def test_function_calling_for_servers_like_llama_cpp(tmp_path: Path) -> None:
     call = {
         "id": "call_1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,36 @@ def test_the_budget_is_checked_before_anything_is_sent(
     with pytest.raises(BudgetError, match="budget is 100"):
         Run(tight, rubrics, model)()
     assert model.prompts == []
+
+
+def _run_tokens(settings: Settings, rubrics: RubricSet) -> dict[str, int]:
+    """Each step's count in the budget's refusal, read from a run refused at 100 tokens."""
+    tight = settings.model_copy(update={"input_token_budget": 100})
+    with pytest.raises(BudgetError) as refused:
+        Run(tight, rubrics, ScriptedModel(script=script()))()
+    steps = re.search(r"\((restructure [^)]*)\)", str(refused.value))
+    assert steps is not None, refused.value
+    return {
+        name: int(tokens.replace(",", ""))
+        for name, tokens in (part.rsplit(" ", 1) for part in steps[1].split(", "))
+    }
+
+
+def test_the_whole_run_is_counted_before_the_first_request(
+    settings: Settings, rubrics: RubricSet
+) -> None:
+    steps = _run_tokens(settings, rubrics)
+    assert list(steps) == ["restructure", "repair at worst", "judge", "coaching"]
+    # Room for the restructure and more, not for the whole run: refused, nothing sent or paid.
+    budget = sum(steps.values()) - 1
+    assert steps["restructure"] + steps["judge"] <= budget
+    model = ScriptedModel(script=script())
+    with pytest.raises(BudgetError, match=f"budget is {budget:,}. Nothing was sent"):
+        Run(settings.model_copy(update={"input_token_budget": budget}), rubrics, model)()
+    assert model.prompts == []
+    # At the total, the run goes through.
+    exact = settings.model_copy(update={"input_token_budget": sum(steps.values())})
+    assert Run(exact, rubrics, ScriptedModel(script=script()))().engine is Engine.LLM
 
 
 def test_an_unchanged_story_makes_no_model_call(settings: Settings, rubrics: RubricSet) -> None:
