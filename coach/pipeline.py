@@ -484,7 +484,11 @@ def _star_story(
         for section in Section
         if not sections[section]
     ]
-    return StarStory(sections=sections, placeholders=placeholders)
+    # The title and header facts are read from the notes, the same on both engines.
+    offline = prepared.restructured.story
+    return StarStory(
+        title=offline.title, header=offline.header, sections=sections, placeholders=placeholders
+    )
 
 
 def _judge(

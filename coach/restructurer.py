@@ -56,6 +56,11 @@ class _Headings:
     lines: LineHeadings  # standalone headings and inline labels apart, for the learned model
 
 
+def _is_markdown_heading(notes: str, line: Line) -> bool:
+    """Whether the line opens with Markdown's heading hashes ("# Title", "## Timeline")."""
+    return notes[notes.rfind("\n", 0, line.start) + 1 : line.start].lstrip().startswith("#")
+
+
 def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _Headings:
     """Which section each line sits under, from the notes' own headings and header facts."""
     by_line: dict[int, tuple[Section | None, str | None]] = {}
@@ -95,7 +100,11 @@ def _read_headings(notes: str, lines: list[Line], rubric: StarPlusRubric) -> _He
         elif bare_key in rubric.heading_index and not content.rstrip().endswith("."):
             current = (rubric.heading_index[bare_key], content.rstrip("¶: "))
             excluded.add(line.number)
-        elif content.endswith("¶") or (line.label is not None and not content):
+        elif (
+            content.endswith("¶")
+            or (line.label is not None and not content)
+            or (line.label is None and _is_markdown_heading(notes, line))
+        ):
             # A title or sub-heading the rubric does not name: keep the section, drop the line.
             if title is None and not seen_content:
                 if content:

@@ -97,6 +97,20 @@ def test_header_facts_and_title(rubrics: RubricSet) -> None:
     assert [e.text for e in story.elements(Section.SITUATION)] == ["The service was slow."]
 
 
+def test_markdown_headings_are_a_title_and_sub_headings_not_sentences(
+    rubrics: RubricSet,
+) -> None:
+    notes = (
+        "# Checkout latency under peak traffic\n\n## Situation\nThe service was slow.\n"
+        "## Timeline, roughly\nI profiled it in week one.\n"
+    )
+    story = restructure(notes, rubrics).story
+    assert story.title is not None and story.title.text == "Checkout latency under peak traffic"
+    assert notes[story.title.start : story.title.end] == story.title.text
+    written = [e.text for section in Section for e in story.elements(section)]
+    assert written == ["The service was slow.", "I profiled it in week one."]
+
+
 def test_missing_sections_get_marked_placeholders(rubrics: RubricSet) -> None:
     story = restructure("I rewrote the cache.", rubrics).story
     missing = {p.section for p in story.placeholders}
