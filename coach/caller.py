@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,9 @@ from pydantic import BaseModel, ValidationError
 from coach.budget import Usage, count_messages, count_text
 from coach.config import Settings
 from coach.errors import LlmError
+from coach.llm_cache import hits_counted
+
+_log = logging.getLogger(__name__)
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
 Sleep = Callable[[float], None]
@@ -64,6 +68,10 @@ def _make_strict(node: Any) -> None:
             node["additionalProperties"] = False
             for prop in node["properties"].values():
                 if isinstance(prop, dict):
+                    if "maxLength" in prop:  # dropped below: the model reads it here instead
+                        bound = f"At most {prop['maxLength']} characters."
+                        described = [prop.get("description"), bound]
+                        prop["description"] = " ".join(filter(None, described))
                     for key in _NOT_STRICT:
                         prop.pop(key, None)
         for value in node.values():
@@ -118,7 +126,9 @@ class ModelCaller:
             if attempt:
                 self.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
             try:
-                raw, parsed = self._parse(runnable.invoke(messages), answer)
+                with hits_counted() as cache:
+                    reply = runnable.invoke(messages)
+                raw, parsed = self._parse(reply, answer)
             except _Retryable as exc:
                 reason = exc.reason
                 continue
@@ -136,13 +146,21 @@ class ModelCaller:
             except openai.LengthFinishReasonError:
                 reason = "its answer was cut off at the output limit"
                 continue
-            except (ValidationError, OutputParserException, ValueError):
+            except (ValidationError, OutputParserException):
                 reason = "its answer could not be read as the expected structure"
                 continue
-            except openai.OpenAIError:
+            except openai.APIResponseValidationError:
                 reason = "the model server answered in an unexpected way"
                 continue
-            self._account(raw, count.tokens, parsed)
+            except openai.ContentFilterFinishReasonError:
+                reason = "its answer was stopped by the server's content filter"
+                continue
+            except Exception as exc:
+                # Not a model failure: a bug, surfaced as one. Its type only: the message could
+                # quote the request.
+                _log.error("Unexpected %s in the %s step", type(exc).__name__, what)
+                raise
+            self._account(raw, count.tokens, parsed, cached=cache.hits > 0)
             return parsed
         raise LlmError(
             f"The model could not complete the {what} step after {attempts} "
@@ -168,9 +186,10 @@ class ModelCaller:
         except ValidationError:
             raise _Retryable("its answer did not match the expected structure") from None
 
-    def _account(self, raw: AIMessage | None, prompt: int, parsed: BaseModel) -> None:
+    def _account(
+        self, raw: AIMessage | None, prompt: int, parsed: BaseModel, *, cached: bool
+    ) -> None:
         meta = raw.usage_metadata if raw is not None else None
-        cached = bool(meta) and meta.get("total_cost") == 0  # type: ignore[union-attr]
         if meta and not cached:
             used = Usage(
                 prompt_tokens=meta.get("input_tokens", prompt),

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from annotated_types import MaxLen
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.models import Section
 
 
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cut_overlong_strings(cls, data: Any) -> Any:
+        """A string past its bound is cut to it, not refused: strict structured output drops
+        `maxLength` from the schema, so the model reads the bound only in the description, and
+        a dimension name one word too long should not fail a whole step."""
+        if not isinstance(data, dict):
+            return data
+        cut = dict(data)
+        for name, field in cls.model_fields.items():
+            value = cut.get(name)
+            limit = next((m.max_length for m in field.metadata if isinstance(m, MaxLen)), None)
+            if isinstance(value, str) and limit is not None and len(value) > limit:
+                cut[name] = value[:limit]
+        return cut
 
 
 class DraftSentence(_Answer):

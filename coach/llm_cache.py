@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +55,37 @@ CREATE TABLE IF NOT EXISTS llm_cache (
 """
 
 
+class HitCount:
+    """Cache hits counted for one call (see `hits_counted`)."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+
+
+# Set around one call. LangChain may look the cache up in a worker thread, but it copies the
+# caller's context there, so the lookup finds this call's counter and no other's.
+_CALL_HITS: ContextVar[HitCount | None] = ContextVar("storycoach_cache_hits", default=None)
+
+
+@contextmanager
+def hits_counted() -> Iterator[HitCount]:
+    """Count the cache's hits for the calls made inside the block, in this context only."""
+    count = HitCount()
+    token = _CALL_HITS.set(count)
+    try:
+        yield count
+    finally:
+        _CALL_HITS.reset(token)
+
+
 class SQLiteLLMCache(BaseCache):
     """Cache chat-model answers in one SQLite file, keyed by hashes of the prompt and the model."""
 
     def __init__(self, path: Path) -> None:
         """Open the cache at `path`, creating its folders and the database if needed."""
         self.path = path
+        self.hits = 0  # answers served from the file, over the cache's life
+        self._hits_lock = threading.Lock()
         create_private_file(path)
         with closing(self._connect()) as conn:
             # WAL is a property of the file, so setting it once serves every later connection.
@@ -84,7 +111,13 @@ class SQLiteLLMCache(BaseCache):
                     " WHERE prompt_sha256 = ? AND llm_sha256 = ? AND generations = ?",
                     (*key, row[0]),
                 )
-            return generations
+                return None
+        with self._hits_lock:
+            self.hits += 1
+        call = _CALL_HITS.get()
+        if call is not None:
+            call.hits += 1
+        return generations
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         """Store the generations for this prompt and model, replacing any earlier ones."""

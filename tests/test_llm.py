@@ -91,6 +91,23 @@ def test_a_step_past_the_runs_allowance_is_not_sent_and_is_no_budget_error(
     assert len(server.requests) == 1
 
 
+def test_an_overlong_string_is_cut_to_its_bound_which_the_strict_schema_states(
+    tmp_path: Path,
+) -> None:
+    long_name = "judgment and trade-offs under ambiguity, read"  # 46 characters, bound 40
+    verdict = {**VERDICT, "signals": [{"dimension": long_name, "level": "L6", "quote": "cut p99"}]}
+    server = Server(
+        httpx2.Response(200, json=completion({"role": "assistant", "content": json.dumps(verdict)}))
+    )
+    caller = _caller(_settings(tmp_path), server)
+    read = caller.ask(PROMPT, JudgeVerdict, "judge")
+    assert read.signals[0].dimension == long_name[:40] and len(server.requests) == 1
+    body, _ = server.requests[0]
+    sent = body["response_format"]["json_schema"]["schema"]["$defs"]["SignalVerdict"]
+    dimension = sent["properties"]["dimension"]
+    assert "maxLength" not in dimension and dimension["description"] == "At most 40 characters."
+
+
 def test_function_calling_for_servers_like_llama_cpp(tmp_path: Path) -> None:
     call = {
         "id": "call_1",

@@ -148,6 +148,26 @@ def test_happy_path_two_round_trips(settings: Settings, rubrics: RubricSet) -> N
     assert lessons.text == "[[What would you do differently?]]"
 
 
+def test_title_and_header_facts_come_from_the_notes_on_the_model_path_too(
+    settings: Settings, rubrics: RubricSet
+) -> None:
+    notes = (
+        "# Checkout latency under peak traffic\n**Duration:** 6 weeks\n"
+        "**Role:** Senior engineer\n**Team Size:** 4 engineers\n\n" + NOTES
+    )
+    result = Run(settings, rubrics, ScriptedModel(script=script()))(notes)
+    assert result.engine is Engine.LLM
+    offline = run_coach(
+        notes, settings=settings, rubrics=rubrics, options=RunOptions(engine=Engine.OFFLINE)
+    )
+    assert result.story.title is not None
+    assert result.story.title.text == "Checkout latency under peak traffic"
+    assert result.story.title == offline.story.title
+    assert result.story.header == offline.story.header
+    header = to_contract(result)["header"]
+    assert {name for name, fact in header.items() if fact} == {"duration", "role", "team_size"}
+
+
 def test_guard_repairs_once_then_removes_what_still_fails(
     settings: Settings, rubrics: RubricSet
 ) -> None:
@@ -228,6 +248,19 @@ def test_persistent_faults_retry_with_backoff_then_fall_back(
     fallback = next(f for f in result.flags if "fallback" in f.code)
     assert reason in fallback.message and "after 3 attempts" in fallback.message
     assert run.events == ["saved 0 prompts in"]
+
+
+def test_a_bug_is_not_retried_nor_called_a_model_failure(
+    settings: Settings, rubrics: RubricSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = ScriptedModel(script=script(restructure=[ValueError("a bug, quoting the notes")]))
+    run = Run(settings, rubrics, model)
+    with pytest.raises(ValueError, match="a bug"):
+        run()
+    assert len(model.prompts) == 1 and run.sleeps == []
+    # Logged with its type and step, never its message (which could quote the request).
+    assert "Unexpected ValueError in the restructure step" in caplog.text
+    assert "quoting the notes" not in caplog.text
 
 
 def test_a_passing_fault_is_retried(settings: Settings, rubrics: RubricSet) -> None:
@@ -320,9 +353,10 @@ def test_an_unchanged_story_makes_no_model_call(settings: Settings, rubrics: Rub
     cache = SQLiteLLMCache(settings.cache_path)
     first_model = ScriptedModel(script=script(), cache=cache)
     first = Run(settings, rubrics, first_model)()
-    again_model = ScriptedModel(script=script(), cache=SQLiteLLMCache(settings.cache_path))
+    again_cache = SQLiteLLMCache(settings.cache_path)
+    again_model = ScriptedModel(script=script(), cache=again_cache)
     again = Run(settings, rubrics, again_model)()
-    assert again_model.prompts == []
+    assert again_model.prompts == [] and again_cache.hits == 3  # the cache counts its own hits
     assert again.llm is not None and again.llm.round_trips == 0
     assert again.llm.cached_calls == again.llm.calls == 3
     assert again.scores.model_dump() == first.scores.model_dump()
