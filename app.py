@@ -43,6 +43,7 @@ from coach.models import (
     Engine,
     Framework,
     Level,
+    LevelSignal,
     Score,
     StoryElement,
 )
@@ -593,24 +594,32 @@ def _level(result: CoachResult) -> None:
         f"{len(level.signals)} dimensions below comes to {level.target.value}: {reached} reach "
         f"it. The story as a whole reads {level.estimate.value}."
     )
-    for signal in level.signals:
-        quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)
-        st.markdown(
-            f"- **{signal.dimension.replace('_', ' ')}**: {signal.level.value}"
-            + (f" — {quoted}" if quoted else "")
-        )
+    _signals(level.signals)
     if level.to_target:
         st.markdown("**What would move it to the target:**")
         for advice in level.to_target:
             st.markdown(f"- {markdown_escape(advice)}")
     if result.llm is not None:
         judge = result.llm.judge
+        differs = judge.level != level.estimate.value
         st.markdown(
             f"Model judge: **{judge.level}**"
             + (f" ({markdown_escape(judge.note)})" if judge.note else "")
+            + (" · the scores use the grader's reading above" if differs else "")
         )
+        _signals(judge.signals)
         for suggestion in result.llm.suggestions:
             st.markdown(f"- {markdown_escape(suggestion)}")
+
+
+def _signals(signals: list[LevelSignal]) -> None:
+    """Each dimension's reading with the words of the notes that show it."""
+    for signal in signals:
+        quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)
+        st.markdown(
+            f"- **{signal.dimension.replace('_', ' ')}**: {signal.level.value}"
+            + (f" — {quoted}" if quoted else "")
+        )
 
 
 def _metrics(result: CoachResult, notes: str) -> None:

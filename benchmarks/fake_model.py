@@ -1,6 +1,6 @@
 """A chat model with a fixed latency that answers from the notes themselves, for `make bench`.
 
-It restructures by echoing the offline engine's placement (every sentence quotes itself), judges
+It restructures by echoing the offline engine's placement (every sentence cites its unit), judges
 with one quoted signal, and coaches with no rewording: valid, guard-clean answers at a known cost
 in time, so the benchmark measures the pipeline, not a model.
 """
@@ -55,10 +55,29 @@ class EchoModel(BaseChatModel):
         call = {"name": name, "args": args, "id": "call_1", "type": "tool_call"}
         return ChatResult(generations=[ChatGeneration(message=AIMessage("", tool_calls=[call]))])
 
-    def _story(self, notes: str) -> dict[str, Any]:
-        rubrics: RubricSet = self.rubrics
-        story = restructure(notes, rubrics).story
-        return {
-            section.value: [{"text": e.text, "quotes": [e.text]} for e in elements][:6]
-            for section, elements in story.sections.items()
-        }
+    def _story(self, listing: str) -> dict[str, Any]:
+        return echo_story(listing, self.rubrics)
+
+
+_UNIT = re.compile(r"\[(\d+)\] ")
+
+
+def echo_story(listing: str, rubrics: RubricSet) -> dict[str, Any]:
+    """The offline engine's story of numbered notes, each sentence citing the unit it came from."""
+    plain, starts, at = [], [], 0
+    length = 0
+    for found in _UNIT.finditer(listing):
+        plain.append(listing[at : found.start()])
+        length += found.start() - at
+        starts.append((length, int(found.group(1))))
+        at = found.end()
+    plain.append(listing[at:])
+    story = restructure("".join(plain), rubrics).story
+
+    def unit_at(offset: int) -> int:
+        return max((n for start, n in starts if start <= offset), default=1)
+
+    return {
+        section.value: [{"text": e.text, "units": [unit_at(e.start)]} for e in elements][:6]
+        for section, elements in story.sections.items()
+    }

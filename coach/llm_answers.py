@@ -31,15 +31,15 @@ class _Answer(BaseModel):
 
 
 class DraftSentence(_Answer):
-    """One sentence of the story and the exact words of the notes it rests on."""
+    """One sentence of the story and the numbered units of the notes it rests on."""
 
     text: str = Field(
         max_length=600, description="The sentence, first person, the engineer's voice."
     )
-    quotes: list[str] = Field(
+    units: list[int] = Field(
         default_factory=list,
-        max_length=4,
-        description="Exact excerpts of the notes this sentence rests on, copied verbatim.",
+        max_length=6,
+        description="The numbers of the notes' units this sentence rests on (the n of [n]).",
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from coach.answers import Answer
+from coach.citations import cited_spans, numbered_notes
 from coach.config import Settings
 from coach.engine import Prepared, build_result, check_notes, offline_result, prepare_notes
 from coach.errors import ConfigError, LlmError
@@ -31,6 +32,7 @@ from coach.models import (
     Framework,
     JudgeReport,
     Level,
+    LevelReading,
     LevelSignal,
     LlmReport,
     Placeholder,
@@ -196,21 +198,20 @@ class _Review:
         return not self.violations
 
 
-def review_story(draft: DraftStory, notes: str, facts: SourceFacts) -> _Review:
-    """Check each sentence: verbatim quotes; figures, names and scope found in the notes.
+def review_story(
+    draft: DraftStory, notes: str, units: Sequence[PlacedUnit], facts: SourceFacts
+) -> _Review:
+    """Check each sentence: the units it cites exist; its figures, names and scope are found in
+    the notes, and its scope, role and figures' meaning in the units it cites.
 
     `draft` is already restored: its names are the user's again, as in `notes`.
     """
     review = _Review()
     for section, sentence in draft.sentences():
-        spans: list[tuple[int, int]] = []
-        problems: list[Violation] = []
-        for quote in sentence.quotes:
-            span = locate_quote(notes, quote)
-            if span is None:
-                problems.append(Violation("quote", quote, "these words are not in your notes"))
-            else:
-                spans.append(span)
+        spans, unknown = cited_spans(sentence.units, units)
+        problems = [
+            Violation("unit", f"[{n}]", "your notes have no unit with this number") for n in unknown
+        ]
         quoted = " ".join(notes[start:end] for start, end in spans)
         problems += check_text(sentence.text, facts, quoted if spans else None)
         if not spans:
@@ -224,9 +225,13 @@ def review_story(draft: DraftStory, notes: str, facts: SourceFacts) -> _Review:
     return review
 
 
-def _story_text(sentences: Iterable[tuple[Section, DraftSentence]]) -> str:
-    """A story as the prompts show it: one "section: sentence" line each."""
-    return "\n".join(f"{section.value}: {sentence.text}" for section, sentence in sentences)
+def _story_text(sentences: Iterable[tuple[Section, DraftSentence]], cited: bool = False) -> str:
+    """A story as the prompts show it: one "section: sentence" line each, with the units each
+    sentence cited when the model is to answer in the same form."""
+    return "\n".join(
+        f"{section.value}: {sentence.text}" + (f" (units {sentence.units})" if cited else "")
+        for section, sentence in sentences
+    )
 
 
 def _restored(draft: DraftStory, redacted: Redacted) -> DraftStory:
@@ -235,7 +240,6 @@ def _restored(draft: DraftStory, redacted: Redacted) -> DraftStory:
     for section in Section:
         for sentence in data[section.value]:
             sentence["text"] = redacted.restore(sentence["text"])
-            sentence["quotes"] = [redacted.restore(q) for q in sentence["quotes"]]
     for gap in data["gaps"]:
         gap["question"] = redacted.restore(gap["question"])
     return DraftStory.model_validate(data)
@@ -260,6 +264,8 @@ def _coach_with_model(
     clean = prepared.clean
     redacted = redact(clean, names)
     sent = redacted.text
+    units = prepared.restructured.units
+    listing = redacted.apply(numbered_notes(clean, units))  # what the story's sentences cite
     render = _Renderer(settings, boundary_for(sent))
     # A round trip is a step that waited on the server; answers from the cache cost none.
     round_trips = 0
@@ -270,7 +276,7 @@ def _coach_with_model(
             "rubric": star_rubric_text(rubrics.star_plus),
             "framework": _FRAMEWORK_NOTE[options.framework],
             "target": options.target.value,
-            "notes": sent,
+            "notes": listing,
         },
     )
     check_run_budget(
@@ -278,7 +284,7 @@ def _coach_with_model(
             (step, count_messages(messages, settings.model, settings.tiktoken_cache_dir))
             for step, messages in (
                 ("restructure", restructure),
-                *_later_requests(prepared, render, rubrics, options, redacted),
+                *_later_requests(prepared, render, rubrics, options, redacted, listing),
             )
         ],
         settings.input_token_budget,
@@ -292,7 +298,7 @@ def _coach_with_model(
 
     progress("Checking every figure, name and claim against your notes")
     facts = SourceFacts(clean, rubrics)
-    review = review_story(draft, clean, facts)
+    review = review_story(draft, clean, units, facts)
     repaired = False
     if not review.clean:
         progress("Sending unsupported claims back to the model once")
@@ -306,8 +312,8 @@ def _coach_with_model(
                             f"- {sentence} -> {v.describe()}" for sentence, v in review.violations
                         )
                     ),
-                    "story": redacted.apply(_story_text(draft.sentences())),
-                    "notes": sent,
+                    "story": redacted.apply(_story_text(draft.sentences(), cited=True)),
+                    "notes": listing,
                 },
             ),
             DraftStory,
@@ -316,10 +322,10 @@ def _coach_with_model(
         draft = _restored(draft, redacted)
         repaired = True
         round_trips += int(caller.fresh_calls > before)
-        review = review_story(draft, clean, facts)
+        review = review_story(draft, clean, units, facts)
 
-    kept, units = _notes_units_kept(prepared, review)
-    if kept < _LEAST_KEPT_SHARE * units:
+    kept, total = _notes_units_kept(prepared, review)
+    if kept < _LEAST_KEPT_SHARE * total:
         # A story that lost most of the notes would grade what is left and hide the rest: the
         # offline story places every sentence. Nothing more is sent for a story not shown.
         progress("The model's story left out most of your notes; the offline engine is answering")
@@ -327,7 +333,7 @@ def _coach_with_model(
             _offline(prepared, rubrics, options),
             Flag(
                 code="llm_story_fallback",
-                message=f"The model's story kept {kept} of the {units} sentences of your notes "
+                message=f"The model's story kept {kept} of the {total} sentences of your notes "
                 "once checked against them, so the offline engine's story, which places every "
                 "sentence, is shown instead.",
             ),
@@ -370,7 +376,7 @@ def _coach_with_model(
         options.framework,
         story=_star_story(clean, review, draft, rubrics, prepared),
         questions=questions,
-        flags=[*unsupported, *judge_flags, *coach_flags],
+        flags=[*unsupported, *judge_flags, *_readings_differ(judge, graded.level), *coach_flags],
         llm=LlmReport(
             model=settings.model_label,
             calls=usage.calls,
@@ -403,6 +409,7 @@ def _later_requests(
     rubrics: RubricSet,
     options: RunOptions,
     redacted: Redacted,
+    listing: str,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """The requests after the restructure, as large as they may get, for the run's budget.
 
@@ -415,7 +422,10 @@ def _later_requests(
         rubrics, options.target, options.framework, prepared.restructured.units
     )
     requests = [
-        ("repair at worst", render("repair", {"violations": sent, "story": sent, "notes": sent})),
+        (
+            "repair at worst",
+            render("repair", {"violations": sent, "story": sent, "notes": listing}),
+        ),
         ("judge", _judge_prompt(render, rubrics, options, sent, redacted)),
     ]
     if offline.questions:
@@ -574,6 +584,21 @@ def _coaching_prompt(
             "story": story_text,
         },
     )
+
+
+def _readings_differ(judge: JudgeReport, grader: LevelReading) -> list[Flag]:
+    """A notice when the model judge and the grader read the level differently, saying which
+    reading the scores use; both readings keep their evidence in the result."""
+    if judge.level in ("unclear", grader.estimate.value):
+        return []
+    return [
+        Flag(
+            code="level_readings_differ",
+            message=f"The model judge reads {judge.level} where the grader reads "
+            f"{grader.estimate.value}. The scores use the grader's reading: it is deterministic "
+            "and cites your words for each dimension; the judge's evidence is shown beside it.",
+        )
+    ]
 
 
 def _unclear(note: str, advice: list[str] | None = None) -> JudgeReport:

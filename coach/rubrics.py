@@ -535,6 +535,10 @@ class GuardRubric(_Versioned):
         description='Why an "I" was removed when the words it rests on say "we".'
     )
     not_names: list[str]
+    outcome_words: frozenset[str] = Field(
+        min_length=1, description="Words that tell a figure as an outcome: 'saved 72 hours'."
+    )
+    figure_meaning_message: str
 
     @cached_property
     def cue_book(self) -> CueBook[str]:

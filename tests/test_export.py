@@ -321,18 +321,19 @@ def _exports(result: CoachResult) -> list[str]:
     ]
 
 
-# The model's answers for SHORT: every sentence quotes the notes, so the guard keeps them.
+# The model's answers for SHORT: every sentence cites the unit it rests on, so the guard keeps
+# them (SHORT's units: [1] its situation, [2] its result).
 SHORT_STORY = {
     "situation": [
         {
             "text": "Our deploys took 40 minutes and failed 1 in 5 runs.",
-            "quotes": ["our deploys took 40 minutes and failed 1 in 5 runs"],
+            "units": [1],
         }
     ],
     "result": [
         {
             "text": "I cut deploy time from 40 minutes to 12 minutes.",
-            "quotes": ["I cut deploy time from 40 minutes to 12 minutes"],
+            "units": [2],
         }
     ],
     "gaps": [{"section": "action", "question": "What did you change in the pipeline?"}],

@@ -107,3 +107,30 @@ def test_we_in_the_quoted_words_does_not_become_i(
 ) -> None:
     found = [text for kind, text in _kinds(story, rubrics, quoted) if kind == "scope"]
     assert found == flagged
+
+
+@pytest.mark.parametrize(
+    ("written", "quoted", "caught"),
+    [
+        ("I saved 72 hours.", "I spent 72 hours of tracing to find the leak", True),
+        ("Tracing cut 72 hours from the hunt.", "I spent 72 hours of tracing", True),
+        ("After 72 hours of tracing I found the leak.", "I spent 72 hours of tracing", False),
+        ("p99 dropped to 620ms.", "We cut p99 from 850ms to 620ms", False),
+        ("We saved $4.2M a year.", "Costs fell by $4.2M a year", False),
+    ],
+)
+def test_a_figure_told_with_another_meaning_is_caught(
+    written: str, quoted: str, caught: bool, rubrics: RubricSet
+) -> None:
+    # The same quantity is in the notes either way; what it measures is not.
+    notes = NOTES + " I spent 72 hours of tracing to find the leak."
+    found = check_text(written, SourceFacts(notes, rubrics), quoted)
+    assert any(v.kind == "figure" for v in found) is caught, found
+
+
+def test_a_decimal_point_does_not_end_the_sentence_a_figure_is_read_in(
+    rubrics: RubricSet,
+) -> None:
+    quoted = "Error rate reduced from 2.1% to 0.03%"
+    notes = NOTES + " " + quoted + "."
+    assert check_text("Error rate reduced to 0.03%.", SourceFacts(notes, rubrics), quoted) == []

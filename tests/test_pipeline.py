@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from coach.config import Settings
+from coach.config import PROJECT_ROOT, Settings
+from coach.engine import prepare_notes
 from coach.errors import BudgetError
 from coach.llm_cache import SQLiteLLMCache
 from coach.models import CoachResult, Engine, Level, Section
 from coach.pipeline import RunOptions, run_coach
 from coach.redaction import RedactionList
 from coach.report import to_contract
-from coach.rubrics import RubricSet
+from coach.rubrics import RubricSet, load_rubrics
 
 from . import fakes
 from .fakes import ScriptedModel, http_error, steps_seen, timeout_error, tool_reply
@@ -32,8 +33,21 @@ NOTES = (
 )
 
 
-def sentence(text: str, *quotes: str) -> dict[str, Any]:
-    return {"text": text, "quotes": list(quotes)}
+RUBRICS = load_rubrics(PROJECT_ROOT / "rubrics")
+
+
+def sentence(text: str, *quotes: str, notes: str = NOTES) -> dict[str, Any]:
+    """A model's sentence citing the numbers of the units that hold `quotes` (words of `notes`),
+    as the pipeline numbers them."""
+    units = prepare_notes(notes, RUBRICS).restructured.units
+    cited: list[int] = []
+    for quote in quotes:
+        start = notes.index(quote)
+        end = start + len(quote)
+        cited += [
+            n for n, u in enumerate(units, 1) if u.start < end and start < u.end and n not in cited
+        ]
+    return {"text": text, "units": cited}
 
 
 GOOD_STORY = {
@@ -168,6 +182,21 @@ def test_title_and_header_facts_come_from_the_notes_on_the_model_path_too(
     assert {name for name, fact in header.items() if fact} == {"duration", "role", "team_size"}
 
 
+def test_when_the_judge_and_the_grader_differ_both_stand_and_the_scores_say_whose(
+    settings: Settings, rubrics: RubricSet
+) -> None:
+    higher = {**VERDICT, "level": "L7"}
+    result = Run(
+        settings, rubrics, ScriptedModel(script=script(judge=[tool_reply("JudgeVerdict", higher)]))
+    )()
+    assert result.llm is not None and result.llm.judge.level == "L7"
+    assert result.level.estimate is not Level.L7 and result.level.signals
+    [differ] = [f.message for f in result.flags if f.code == "level_readings_differ"]
+    assert f"grader reads {result.level.estimate.value}" in differ
+    assert "scores use the grader's reading" in differ
+    assert result.llm.judge.signals[0].evidence  # the judge's words stay in the result
+
+
 def test_guard_repairs_once_then_removes_what_still_fails(
     settings: Settings, rubrics: RubricSet
 ) -> None:
@@ -196,10 +225,10 @@ def test_a_repair_that_fixes_the_story_keeps_it(settings: Settings, rubrics: Rub
     assert not [f for f in result.flags if "unsupported" in f.code]
 
 
-def test_quotes_must_be_verbatim(settings: Settings, rubrics: RubricSet) -> None:
+def test_a_cited_unit_must_exist(settings: Settings, rubrics: RubricSet) -> None:
     paraphrased = {
         **GOOD_STORY,
-        "task": [sentence("I owned the p99 goal.", "I was in charge of p99")],
+        "task": [{"text": "I owned the p99 goal.", "units": [99]}],
     }
     model = ScriptedModel(
         script=script(
@@ -209,7 +238,7 @@ def test_quotes_must_be_verbatim(settings: Settings, rubrics: RubricSet) -> None
     )
     result = Run(settings, rubrics, model)()
     assert not result.story.elements(Section.TASK)
-    assert any("I was in charge of p99" in f.message for f in result.flags)
+    assert any("[99]" in f.message and "no unit" in f.message for f in result.flags)
 
 
 def test_injected_instructions_never_reach_the_model_nor_move_the_verdict(
@@ -386,7 +415,8 @@ def test_listed_names_never_reach_the_model_and_come_back_restored(
             "leadership_impact": [
                 sentence(
                     "I reported to [PERSON-1] at [COMPANY-1].",
-                    "I reported to [PERSON-1] at [COMPANY-1]",
+                    "I reported to Dana Kim at Globex",
+                    notes=notes,
                 )
             ],
         }
