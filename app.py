@@ -786,6 +786,11 @@ def main() -> None:
     st.set_page_config(page_title="Story Coach", layout="wide")
     setup_state()
     st.title("Story Coach")
+    try:
+        workspace()
+    except CoachError as exc:  # a rubric file or the database cannot be read: say which, stop
+        st.error(markdown_escape(str(exc)))
+        return
     # Read once per run: the sidebar, the tabs and the coverage share them.
     story = _current_story()
     summaries = workspace().bank.list_stories()

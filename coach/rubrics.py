@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -292,10 +292,28 @@ def normalise_heading(text: str) -> str:
 # --- Quantification ----------------------------------------------------------------------------
 
 
+# The names the grader computes: a rubric may weigh them, not invent others ("level_fitt" would
+# otherwise load and fail later, mid-grading, as a bare KeyError).
+QuantComponentName = Literal[
+    "coverage", "baseline", "time_window", "method", "confidence", "attribution", "breadth"
+]
+QuantQuestionKey = Literal[
+    "baseline", "time_window", "method", "confidence", "attribution", "coverage", "breadth",
+    "no_metrics",
+]  # fmt: skip
+ScoreName = Literal["quantification", "structure", "level_fit"]
+
+
+def _all_present(found: Iterable[str], needed: Any, what: str) -> None:
+    missing = sorted(set(get_args(needed)) - set(found))
+    if missing:
+        raise ValueError(f"{what} needs {', '.join(missing)}")
+
+
 class QuantComponent(_Strict):
     """One part of the quantification score."""
 
-    name: str
+    name: QuantComponentName
     weight: float = Field(ge=0)
     saturation: float = Field(gt=0, le=1)
     rubric: str
@@ -308,6 +326,14 @@ class QuantScoreRubric(_Strict):
     components: list[QuantComponent]
     story_level_credit: float = Field(ge=0, le=1)
     suspicious_digits: int = Field(ge=2)
+
+    @model_validator(mode="after")
+    def _each_component_once(self) -> QuantScoreRubric:
+        names = [c.name for c in self.components]
+        if len(set(names)) != len(names):
+            raise ValueError(f"components name one twice: {', '.join(names)}")
+        _all_present(names, QuantComponentName, "components")
+        return self
 
     @cached_property
     def total_weight(self) -> float:
@@ -343,13 +369,19 @@ class QuantificationRubric(_Versioned):
     business_families: list[str]
     technical_families: list[str]
     score: QuantScoreRubric
-    questions: dict[str, str]
+    questions: dict[QuantQuestionKey, str]
     kind_questions: dict[MetricKind, dict[MetricCheck, str]] = Field(
         default_factory=dict, description="A check's question worded for one kind of figure."
     )
-    section_questions: dict[Section, dict[str, str]] = Field(
+    section_questions: dict[Section, dict[QuantQuestionKey, str]] = Field(
         default_factory=dict, description="A question worded for statements of one section."
     )
+
+    @field_validator("questions")
+    @classmethod
+    def _every_question(cls, questions: dict[str, str]) -> dict[str, str]:
+        _all_present(list(questions), QuantQuestionKey, "questions")
+        return questions
 
     _validate = field_validator("subjects", "business_families", "technical_families", "targets")(
         _check_phrases
@@ -373,7 +405,7 @@ class QuantificationRubric(_Versioned):
         """The question template that asks a figure of this kind for `check`."""
         return self.kind_questions.get(kind, {}).get(check) or self.questions[check.value]
 
-    def section_question(self, name: str, section: Section) -> str:
+    def section_question(self, name: QuantQuestionKey, section: Section) -> str:
         """The question template `name` for a statement of this section."""
         return self.section_questions.get(section, {}).get(name) or self.questions[name]
 
@@ -554,7 +586,16 @@ class GuardRubric(_Versioned):
 class OverallRubric(_Versioned):
     """How the overall score weighs the others."""
 
-    weights: dict[str, float]
+    weights: dict[ScoreName, float]
+
+    @field_validator("weights")
+    @classmethod
+    def _every_score_weighed(cls, weights: dict[str, float]) -> dict[str, float]:
+        _all_present(list(weights), ScoreName, "weights")
+        if any(w < 0 for w in weights.values()) or not sum(weights.values()):
+            raise ValueError("weights must be at least 0 and not all 0")
+        return weights
+
     max_questions: int = Field(ge=1)
     same_answer: list[tuple[str, str]] = Field(
         default_factory=list,

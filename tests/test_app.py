@@ -430,3 +430,22 @@ def test_an_answer_carried_forward_is_listed_and_can_be_dropped(data_dir: Path) 
     with StoryBank.for_data_dir(data_dir) as bank:
         story = bank.list_stories()[0]
         assert bank.get_version(story.id, 3).answers and not bank.get_version(story.id, 4).answers
+
+
+def test_a_broken_rubric_is_a_notice_naming_it(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rubrics = tmp_path / "rubrics"
+    rubrics.mkdir()
+    for source in (PROJECT_ROOT / "rubrics").iterdir():
+        (rubrics / source.name).write_bytes(source.read_bytes())
+    overall = rubrics / "overall.v2.yaml"
+    overall.write_text(
+        overall.read_text(encoding="utf-8").replace("level_fit:", "level_fitt:"), encoding="utf-8"
+    )
+    monkeypatch.setenv("STORYCOACH_RUBRICS_DIR", str(rubrics))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception
+    [error] = app.error
+    assert "overall.v2.yaml" in error.value and "level\\_fitt" in error.value

@@ -16,6 +16,7 @@ from coach.rubrics import (
     InjectionRubric,
     LanguageRubric,
     LevelRubric,
+    OverallRubric,
     QuantificationRubric,
     ReachRubric,
     StarPlusRubric,
@@ -70,6 +71,25 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
         ("injection.v3.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
         ("quantification.v3.yaml", QuantificationRubric, ("version: 3", "version: 4"), "agree"),
         ("level.v2.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
+        # A misspelt name is refused at load, naming the file and the key, not a KeyError later.
+        (
+            "overall.v2.yaml",
+            OverallRubric,
+            ("level_fit: 0.3", "level_fitt: 0.3"),
+            r"overall\.v2\.yaml is invalid: weights\.level_fitt",
+        ),
+        (
+            "quantification.v3.yaml",
+            QuantificationRubric,
+            ("- name: time_window", "- name: window"),
+            r"quantification\.v3\.yaml is invalid: score\.components\.2\.name",
+        ),
+        (
+            "quantification.v3.yaml",
+            QuantificationRubric,
+            ("  no_metrics:", "  no_metric:"),
+            r"questions.*no_metric",
+        ),
     ],
 )
 def test_broken_rubrics_are_refused(
@@ -119,3 +139,22 @@ def test_lower_cased_matching_finds_what_case_insensitive_matching_finds(text: s
     for kind in load_rubrics(PROJECT_ROOT / "rubrics").injection.patterns:
         expected = [match.span() for match in kind.regex.finditer(text)]
         assert [match.span() for match in kind.finditer(text, text.lower())] == expected
+
+
+def test_a_misspelt_rubric_key_is_one_clear_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coach.cli import main
+
+    for source in (PROJECT_ROOT / "rubrics").iterdir():
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    overall = tmp_path / "overall.v2.yaml"
+    overall.write_text(
+        overall.read_text(encoding="utf-8").replace("level_fit:", "level_fitt:"), encoding="utf-8"
+    )
+    monkeypatch.setenv("STORYCOACH_RUBRICS_DIR", str(tmp_path))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("I cut p99 from 850ms to 320ms.", encoding="utf-8")
+    assert main(["coach", str(notes), "--engine", "offline"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "overall.v2.yaml" in line and "level_fitt" in line and "Traceback" not in line
