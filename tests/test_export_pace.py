@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.export import spoken_version, spoken_version_for
+from coach.export import spoken_version_for
 from coach.rubrics import RubricSet
 
 from .conftest import coach
@@ -18,12 +18,17 @@ NOTES = (
 def test_the_spoken_cut_follows_the_rubric(rubrics: RubricSet) -> None:
     result = coach(NOTES, rubrics)
     length = rubrics.star_plus.score.length
-    assert spoken_version_for(result, rubrics.star_plus) == spoken_version(
-        result, words_per_minute=length.words_per_minute, max_seconds=length.ideal_seconds[1]
-    )
+    whole = spoken_version_for(result, rubrics.star_plus)
+    # The short story fits the rubric's time: timed at the rubric's pace.
+    assert whole.words_per_minute == length.words_per_minute
+    assert whole.seconds == round(whole.words * 60 / length.words_per_minute)
+    assert whole.seconds <= length.ideal_seconds[1]
+    # A slower pace and a shorter limit in the rubric cut the same story, section by section.
     slow = length.model_copy(update={"words_per_minute": 60, "ideal_seconds": (10, 20)})
     rubric = rubrics.star_plus.model_copy(
         update={"score": rubrics.star_plus.score.model_copy(update={"length": slow})}
     )
     spoken = spoken_version_for(result, rubric)
-    assert spoken.words_per_minute == 60 and spoken.seconds <= 20 and spoken.words <= 20
+    assert spoken.words_per_minute == 60 and spoken.seconds <= 20
+    assert 0 < spoken.words <= 20 < whole.words
+    assert set(whole.dropped) < set(spoken.dropped)  # more sections lost sentences
