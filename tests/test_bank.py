@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +34,7 @@ from coach.bank import (
     sqlite_url,
     upgrade,
 )
-from coach.config import get_settings
+from coach.config import PROJECT_ROOT, get_settings
 from coach.engine import coach_offline
 from coach.errors import CoachError
 from coach.models import CoachResult, Engine, Framework, Level
@@ -612,3 +615,22 @@ def test_a_bank_made_before_header_facts_keeps_its_stories(tmp_path: Path) -> No
         with pytest.raises(StoryBankError, match="Unknown header facts"):
             bank.set_header(old.id, {"salary": "lots"})
     assert _revision(tmp_path) == "0002"
+
+
+def test_the_alembic_command_migrates_the_configured_database_url(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "team"
+    elsewhere.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("STORYCOACH_")},
+        "STORYCOACH_DATABASE_URL": sqlite_url(elsewhere / BANK_FILENAME).render_as_string(),
+        "STORYCOACH_DATA_DIR": str(tmp_path / "data"),
+    }
+    alembic = Path(sys.executable).parent / "alembic"
+    ini = PROJECT_ROOT / "coach" / "migrations" / "alembic.ini"
+    done = subprocess.run(
+        [str(alembic), "-c", str(ini), "upgrade", "head"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _revision(elsewhere) == "0002"  # the URL's database, not the data folder's
+    assert not (tmp_path / "data" / BANK_FILENAME).exists()

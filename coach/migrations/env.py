@@ -2,7 +2,8 @@
 
 `coach.bank.upgrade` passes an open connection, already in its write transaction, as
 `config.attributes["connection"]`. From the `alembic` command the database comes from
-`-x url=...`, else `sqlalchemy.url` in the ini, else the bank in the configured data folder.
+`-x url=...`, else `sqlalchemy.url` in the ini, else the configured bank: `STORYCOACH_DATABASE_URL`,
+or the file in the configured data folder.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def _url() -> str | URL:
         return url
     from coach.config import get_settings  # only the command line falls back to the settings
 
-    return sqlite_url(get_settings().data_dir / BANK_FILENAME)
+    settings = get_settings()  # the bank the app and CLI use: STORYCOACH_DATABASE_URL first
+    return settings.database_url or sqlite_url(settings.data_dir / BANK_FILENAME)
 
 
 def _run(connection: Connection) -> None:
