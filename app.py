@@ -17,13 +17,12 @@ from coach.bank import (
     LEADERSHIP_PRINCIPLES,
     TARGETS,
     StoryBank,
-    StoryBankError,
     StoryDetail,
     StorySummary,
     VersionRecord,
 )
 from coach.config import get_settings
-from coach.errors import CoachError, notes_too_long
+from coach.errors import CoachError, StoryBankError, notes_too_long
 from coach.export import (
     FACT_LABELS,
     case_study_markdown,

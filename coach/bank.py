@@ -66,7 +66,7 @@ from sqlalchemy.orm import (
 )
 
 from coach.config import Settings
-from coach.errors import CoachError
+from coach.errors import StoryBankError
 from coach.models import CoachResult, Framework, HeaderFacts, Level, Section
 from coach.models import Engine as CoachEngine
 from coach.private_files import create_private_file
@@ -106,10 +106,6 @@ _WRITE_OPTION: Final = "storycoach_write"
 _PG_MIGRATION_LOCK_KEY: Final = 0x5C0AC4
 # Alembic's `context` and `op` are module-level proxies, so one process migrates one bank at a time.
 _MIGRATION_LOCK = threading.Lock()
-
-
-class StoryBankError(CoachError):
-    """A story bank request cannot be done: a missing story, a bad title or tag, a busy database."""
 
 
 # --- records (what callers get back) ---------------------------------------------------------

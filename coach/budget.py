@@ -176,7 +176,9 @@ def check_run_budget(requests: Sequence[tuple[str, TokenCount]], budget: int) ->
     raise BudgetError(
         f"This run would send up to {total:,} prompt tokens{approximate} ({steps}); the budget "
         f"is {budget:,}. Nothing was sent. Shorten the notes or raise "
-        "STORYCOACH_INPUT_TOKEN_BUDGET."
+        "STORYCOACH_INPUT_TOKEN_BUDGET.",
+        tokens=total,
+        budget=budget,
     )
 
 

@@ -109,7 +109,9 @@ class ModelCaller:
                 # A step, not the run: the run goes on (or falls back) without it.
                 raise LlmError(
                     f"The {what} step would send {count.tokens:,} prompt tokens, more than the "
-                    f"{self.allowance:,} left of this run's budget, so it was not sent."
+                    f"{self.allowance:,} left of this run's budget, so it was not sent.",
+                    step=what,
+                    model=settings.model_label,
                 )
             self.allowance -= count.tokens
         strict = {"strict": True} if settings.structured_output == "json_schema" else {}
@@ -136,7 +138,9 @@ class ModelCaller:
                 if exc.status_code in (408, 409, 429) or exc.status_code >= 500:
                     reason = _status_reason(exc.status_code)
                     continue
-                raise LlmError(_refusal(exc.status_code, what)) from None
+                raise LlmError(
+                    _refusal(exc.status_code, what), step=what, model=settings.model_label
+                ) from None
             except openai.APITimeoutError:
                 reason = f"the model server did not answer within {settings.timeout_seconds:g} s"
                 continue
@@ -164,7 +168,9 @@ class ModelCaller:
             return parsed
         raise LlmError(
             f"The model could not complete the {what} step after {attempts} "
-            f"attempt{'s' if attempts > 1 else ''}: {reason}."
+            f"attempt{'s' if attempts > 1 else ''}: {reason}.",
+            step=what,
+            model=settings.model_label,
         )
 
     def _parse(self, result: Any, answer: type[AnswerT]) -> tuple[AIMessage | None, AnswerT]:

@@ -29,6 +29,8 @@ from functools import cache
 from itertools import compress, pairwise
 from typing import Final, Generic, NamedTuple, TypeVar, cast
 
+from coach.errors import PhraseError
+
 K = TypeVar("K")
 
 # A word: letters and digits, joined by - / . & + ("p99", "ci/cd", "node.js", "c++"). Possessive
@@ -161,10 +163,6 @@ class _Spec:
         if self.negated:
             return f"(?!{word} )"
         return f"(?:{word} )?" if self.optional else f"{word} "
-
-
-class PhraseError(ValueError):
-    """A cue phrase that does not follow the phrase language."""
 
 
 def _parse_spec(raw: str) -> _Spec:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 
 class CoachError(Exception):
-    """Base of every error a user can cause or fix; its message is shown as it is."""
+    """Base of every error a user can cause or fix; its message is shown as it is.
+
+    `context` holds what a script or a log needs beside the sentence: the file, the step, the
+    model, the limits. It never holds the notes or a key.
+    """
 
     exit_code = 2
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **context: str | int) -> None:
         super().__init__(message)
         self.message = message
+        self.context = context
 
     def __str__(self) -> str:
         return self.message
@@ -29,11 +34,16 @@ def notes_too_long(chars: int, limit: int) -> InputError:
 
 
 class RubricError(CoachError):
-    """A rubric file is missing or does not match the rubric schema."""
+    """A rubric file is missing or does not match the rubric schema (context: `file`)."""
+
+
+class PhraseError(CoachError, ValueError):
+    """A cue phrase that does not follow the phrase language (a ValueError too, so a rubric's
+    validators report it as the field's error)."""
 
 
 class PromptError(CoachError):
-    """A prompt file is missing or does not match the prompt schema."""
+    """A prompt file is missing or does not match the prompt schema (context: `file`)."""
 
 
 class ConfigError(CoachError):
@@ -41,8 +51,14 @@ class ConfigError(CoachError):
 
 
 class BudgetError(CoachError):
-    """A request would exceed the configured token budget; nothing was sent."""
+    """A run would exceed the configured token budget; nothing was sent (context: `tokens`,
+    `budget`)."""
 
 
 class LlmError(CoachError):
-    """The model could not be reached or did not answer usably, after retries."""
+    """The model could not be reached or did not answer usably, after retries (context: `step`,
+    `model`)."""
+
+
+class StoryBankError(CoachError):
+    """A story bank request cannot be done: a missing story, a bad title or tag, a busy database."""

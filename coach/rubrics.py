@@ -12,8 +12,8 @@ from typing import Any, Literal, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.caseless import CaselessPattern
-from coach.cues import CueBook, PhraseError, validate_phrases
-from coach.errors import RubricError
+from coach.cues import CueBook, validate_phrases
+from coach.errors import PhraseError, RubricError
 from coach.injection_model import InjectionModel
 from coach.level_model import LevelModel
 from coach.models import Level, MetricCheck, MetricKind, PsiSection, Section

@@ -45,17 +45,23 @@ def read_versioned(
         # A learned model's weights are JSON: json reads them far faster than any YAML loader.
         data: Any = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_LOADER)
     except (OSError, yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise error(f"{what.capitalize()} {path.name} cannot be read: {exc}") from exc
+        raise error(
+            f"{what.capitalize()} {path.name} cannot be read: {exc}", file=str(path)
+        ) from exc
     try:
         model = schema.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:5]
         )
-        raise error(f"{what.capitalize()} {path.name} is invalid: {problems}") from exc
+        raise error(
+            f"{what.capitalize()} {path.name} is invalid: {problems}", file=str(path)
+        ) from exc
     if getattr(model, "id", None) != file_id or getattr(model, "version", None) != version:
         raise error(
             f"{what.capitalize()} {path.name} says id={getattr(model, 'id', None)} "
-            f"version={getattr(model, 'version', None)}; the file name and its contents must agree."
+            f"version={getattr(model, 'version', None)}; "
+            "the file name and its contents must agree.",
+            file=str(path),
         )
     return model

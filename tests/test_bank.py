@@ -28,7 +28,6 @@ from coach.bank import (
     Answer,
     Base,
     StoryBank,
-    StoryBankError,
     alembic_config,
     make_engine,
     sqlite_url,
@@ -36,7 +35,7 @@ from coach.bank import (
 )
 from coach.config import PROJECT_ROOT, get_settings
 from coach.engine import coach_offline
-from coach.errors import CoachError
+from coach.errors import CoachError, StoryBankError
 from coach.models import CoachResult, Engine, Framework, Level
 from coach.rubrics import RubricSet
 

@@ -244,6 +244,7 @@ def test_a_run_over_budget_is_refused_with_every_step() -> None:
         "raise STORYCOACH_INPUT_TOKEN_BUDGET."
     )
     assert isinstance(raised.value, CoachError)
+    assert raised.value.context == {"tokens": 3_673, "budget": 3_000}
 
 
 def test_exact_counts_are_not_called_approximate() -> None:

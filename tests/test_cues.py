@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.cues import CueSet, Phrase, PhraseError, tokenize
+from coach.cues import CueSet, Phrase, tokenize
+from coach.errors import PhraseError
 
 
 def _found(phrase: str, text: str, unit_starts: tuple[int, ...] = (0,)) -> list[str]:

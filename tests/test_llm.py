@@ -86,9 +86,10 @@ def test_a_step_past_the_runs_allowance_is_not_sent_and_is_no_budget_error(
     caller = _caller(_settings(tmp_path, input_token_budget=150), server)
     caller.ask(PROMPT, JudgeVerdict, "judge")
     assert 0 < caller.allowance < 150
-    with pytest.raises(LlmError, match=r"left of this run's budget, so it was not sent"):
+    with pytest.raises(LlmError, match=r"left of this run's budget, so it was not sent") as raised:
         caller.ask([*PROMPT, ("user", "more " * 100)], JudgeVerdict, "coaching")
     assert len(server.requests) == 1
+    assert raised.value.context == {"step": "coaching", "model": _settings(tmp_path).model_label}
 
 
 def test_an_overlong_string_is_cut_to_its_bound_which_the_strict_schema_states(

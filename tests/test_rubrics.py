@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from coach.config import PROJECT_ROOT
-from coach.errors import RubricError
+from coach.errors import CoachError, RubricError
 from coach.injection_model import InjectionModel
 from coach.level_model import LevelModel
 from coach.rubrics import (
@@ -158,3 +158,11 @@ def test_a_misspelt_rubric_key_is_one_clear_line_and_exit_2(
     assert main(["coach", str(notes), "--engine", "offline"]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "overall.v2.yaml" in line and "level_fitt" in line and "Traceback" not in line
+
+
+def test_errors_carry_their_context(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, "level.v2.yaml", ("min_dimensions:", "min_dimensionz:"))
+    with pytest.raises(RubricError) as raised:
+        load_rubric(directory, "level", LevelRubric)
+    assert raised.value.context == {"file": str(directory / "level.v2.yaml")}
+    assert isinstance(raised.value, CoachError)
