@@ -24,6 +24,7 @@ from coach.models import (
 from coach.report import markdown_escape, to_contract
 from coach.rubrics import StarPlusRubric
 from coach.segmenter import count_words
+from coach.structure import seconds_to_say
 
 UNTITLED = "Untitled story"
 # The shipped rubric's pace and longest ideal answer (rubrics/star_plus.v3.yaml, score.length), for
@@ -50,18 +51,7 @@ _PSI_PLACEHOLDERS = {
     PsiSection.IMPACT: "[[Add the impact: what changed, by how much, measured how]]",
 }
 _PLACEHOLDER_MARK = "[["
-# A leading "1." / "2)" or "-", "+", "=" would make a bullet's text a nested list, rule or heading.
-_LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])")
-_LEADING_MARK = re.compile(r"^([-+=])")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-
-
-def _md(text: str) -> str:
-    """User text as inert Markdown: shown as typed, never rendered."""
-    # markdown_escape leaves "&" alone; an entity the user typed ("&lt;") would display decoded.
-    escaped = markdown_escape(text).replace("&", "\\&")
-    escaped = _LEADING_NUMBER.sub(r"\1\\\2", escaped)
-    return _LEADING_MARK.sub(r"\\\1", escaped)
 
 
 def _placeholder_md(text: str) -> str:
@@ -71,7 +61,7 @@ def _placeholder_md(text: str) -> str:
         inner = inner[2:-2].strip()
     # Model-written gaps may carry markup; with every "[" of user text escaped no link reference
     # can exist, so the bare brackets render literally.
-    return f"_[[{_md(inner)}]]_"
+    return f"_[[{markdown_escape(inner)}]]_"
 
 
 def _title(result: CoachResult, title: str | None) -> str:
@@ -118,14 +108,16 @@ def case_study_markdown(
 
     `header` holds the facts the user filled in; they win over the notes' own.
     """
-    lines = [f"# {_md(_title(result, title))}", ""]
+    lines = [f"# {markdown_escape(_title(result, title))}", ""]
     for name, text in header_facts(result, header).items():
-        value = _md(text) if text else _placeholder_md(_FACT_PLACEHOLDERS[name])
+        value = markdown_escape(text) if text else _placeholder_md(_FACT_PLACEHOLDERS[name])
         # One paragraph per fact: consecutive lines would run together when rendered.
         lines += [f"**{FACT_LABELS[name]}:** {value}", ""]
     for heading, elements, placeholder in _sections(result):
         lines.append(f"## {heading}")
-        lines += [f"- {_md(e.text)}" for e in elements] or [f"- {_placeholder_md(placeholder)}"]
+        lines += [f"- {markdown_escape(e.text)}" for e in elements] or [
+            f"- {_placeholder_md(placeholder)}"
+        ]
         lines.append("")
     lines += ["## Scores", ""]
     lines += [
@@ -244,12 +236,6 @@ def _priorities(result: CoachResult) -> tuple[list[_Sentence], set[Section]]:
     return ordered, cut
 
 
-def _seconds(words: int, words_per_minute: int) -> int:
-    # Not structure.spoken_seconds: that reads the pace from a whole rubric, and callers here may
-    # time the cut at any pace.
-    return round(words * 60 / words_per_minute)
-
-
 def spoken_version(
     result: CoachResult,
     *,
@@ -261,7 +247,7 @@ def spoken_version(
         raise ValueError("words_per_minute must be positive and max_seconds not negative.")
     kept, cut = _priorities(result)
     words = sum(s.words for s in kept)
-    while kept and _seconds(words, words_per_minute) > max_seconds:
+    while kept and seconds_to_say(words, words_per_minute) > max_seconds:
         last = kept.pop()
         words -= last.words
         cut.add(last.section)
@@ -273,7 +259,7 @@ def spoken_version(
     return SpokenVersion(
         text="\n\n".join(paragraphs),
         words=words,
-        seconds=_seconds(words, words_per_minute),
+        seconds=seconds_to_say(words, words_per_minute),
         dropped=[section for section in Section if section in cut],
         words_per_minute=words_per_minute,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 import pydantic_core
@@ -19,7 +20,10 @@ from coach.models import (
     Section,
 )
 
-_MD_SPECIAL: Final = frozenset("\\`*_[]<>#|~$")
+# "&" too: an entity the user typed ("&lt;") would otherwise display decoded.
+_MD_SPECIAL: Final = frozenset("\\`*_[]<>#|~$&")
+_LEADING_NUMBER: Final = re.compile(r"^(\d{1,9})([.)])")
+_LEADING_MARK: Final = re.compile(r"^([-+=])")
 # A list dumped in one call, not one model_dump a component: a batch writes twenty a story.
 _COMPONENTS: Final = TypeAdapter(list[ScoreComponent])
 _PLACEHOLDERS: Final = TypeAdapter(list[Placeholder])
@@ -166,9 +170,12 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
 
 
 def markdown_escape(text: str) -> str:
-    """User text as plain Markdown text: no markup of theirs is interpreted."""
-    escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
-    return " ".join(escaped.split())
+    """User text as inert Markdown, on one line: shown as typed, never rendered. The one escaper
+    for the CLI report, the exports and the app."""
+    escaped = " ".join("".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text).split())
+    # A leading "1." / "2)" or "-", "+", "=" would make the text a list, a rule or a heading.
+    escaped = _LEADING_NUMBER.sub(r"\1\\\2", escaped)
+    return _LEADING_MARK.sub(r"\\\1", escaped)
 
 
 def to_markdown(result: CoachResult) -> str:

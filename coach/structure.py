@@ -45,7 +45,12 @@ def structure_features(placed: Sequence[PlacedUnit], tokens: Tokens) -> Structur
 
 def spoken_seconds(words: int, rubric: StarPlusRubric) -> int:
     """How long the story takes to say at the rubric's speaking pace."""
-    return round(words * 60 / rubric.score.length.words_per_minute)
+    return seconds_to_say(words, rubric.score.length.words_per_minute)
+
+
+def seconds_to_say(words: int, words_per_minute: int) -> int:
+    """Seconds to say `words` at `words_per_minute`: the one speaking-time rule."""
+    return round(words * 60 / words_per_minute)
 
 
 def _within(value: float, low: float, high: float, zero_low: float, zero_high: float) -> float:

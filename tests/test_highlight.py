@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coach.highlight import highlighted_markdown
+from coach.report import markdown_escape
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,16 @@ def test_highlights_keep_their_neighbours_apart(
 
 def test_overlapping_and_out_of_range_spans_show_plain() -> None:
     assert highlighted_markdown("a 1 b", [(2, 3), (2, 5), (4, 99)]) == "a :orange-background[1] b"
+
+
+@pytest.mark.parametrize(
+    ("typed", "inert"),
+    [
+        ("&lt;b&gt; bold", "\\&lt;b\\&gt; bold"),  # an entity shows as typed, not decoded
+        ("1. first", "1\\. first"),  # not a numbered list
+        ("- a dash", "\\- a dash"),  # not a bullet
+        ("a  *b*\n c", "a \\*b\\* c"),  # one line, markup inert
+    ],
+)
+def test_one_escaper_makes_user_text_inert_everywhere(typed: str, inert: str) -> None:
+    assert markdown_escape(typed) == inert
