@@ -67,6 +67,7 @@ from sqlalchemy.orm import (
 
 from coach.config import Settings
 from coach.errors import StoryBankError
+from coach.lexicon import load_lexicon
 from coach.models import CoachResult, Framework, HeaderFacts, Level, Section
 from coach.models import Engine as CoachEngine
 from coach.private_files import create_private_file
@@ -75,24 +76,8 @@ from coach.private_files import create_private_file
 HEADER_FACTS: tuple[str, ...] = tuple(HeaderFacts.model_fields)
 MAX_FACT_CHARS = 200
 
-LEADERSHIP_PRINCIPLES: tuple[str, ...] = (
-    "Customer Obsession",
-    "Ownership",
-    "Invent and Simplify",
-    "Are Right, A Lot",
-    "Learn and Be Curious",
-    "Hire and Develop the Best",
-    "Insist on the Highest Standards",
-    "Think Big",
-    "Bias for Action",
-    "Frugality",
-    "Earn Trust",
-    "Dive Deep",
-    "Have Backbone; Disagree and Commit",
-    "Deliver Results",
-    "Strive to be Earth's Best Employer",
-    "Success and Scale Bring Broad Responsibility",
-)
+# Amazon's Leadership Principles in their canonical order (rubrics/lexicon.v1.yaml).
+LEADERSHIP_PRINCIPLES: tuple[str, ...] = load_lexicon().leadership_principles
 
 BANK_FILENAME: Final = "stories.sqlite3"
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"

@@ -30,6 +30,7 @@ from itertools import compress, pairwise
 from typing import Final, Generic, NamedTuple, TypeVar, cast
 
 from coach.errors import PhraseError
+from coach.lexicon import load_lexicon
 
 K = TypeVar("K")
 
@@ -40,48 +41,7 @@ _TOKEN: Final = r"[a-z0-9][a-z0-9']*+(?:[-/.&+][a-z0-9][a-z0-9']*+)*+[%+]?|[$€
 _WORD_SPLIT: Final = re.compile(f"({_TOKEN})")  # the words kept, between the gaps
 _NUMBER: Final = re.compile(r"[\d.,]+[%+kmb]?|[\d.,]+(?:ms|s|x)")
 _CANDIDATE_CACHE_WORDS: Final = 50_000
-_NUMBER_WORDS: Final = frozenset(
-    [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "hundreds",
-        "thousand",
-        "thousands",
-        "million",
-        "millions",
-        "billion",
-        "dozen",
-        "dozens",
-        "several",
-    ]
-)
+_NUMBER_WORDS: Final = frozenset(load_lexicon().number_words)  # what `#` matches beside digits
 
 
 @dataclass(frozen=True, slots=True)

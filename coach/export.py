@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from coach.lexicon import load_lexicon
 from coach.models import (
     PSI_TITLES,
     SCORE_TITLES,
@@ -39,16 +40,10 @@ FACT_LABELS = {  # the case study's header facts, as the seed labels them
     "team_size": "Team Size",
     "technologies": "Technologies",
 }
-_FACT_PLACEHOLDERS = {
-    "duration": "[[Add the duration]]",
-    "role": "[[Add your role]]",
-    "team_size": "[[Add the team size]]",
-    "technologies": "[[Add the technologies]]",
-}
-_PSI_PLACEHOLDERS = {
-    PsiSection.PROBLEM: "[[Add the problem: the business need, the obstacles, the constraints]]",
-    PsiSection.SOLUTION: "[[Add the solution: the options you weighed and what you did]]",
-    PsiSection.IMPACT: "[[Add the impact: what changed, by how much, measured how]]",
+# What an empty header fact or PSI section shows (rubrics/lexicon.v1.yaml).
+_FACT_PLACEHOLDERS: dict[str, str] = load_lexicon().fact_placeholders.model_dump()
+_PSI_PLACEHOLDERS: dict[PsiSection, str] = {
+    PsiSection(name): text for name, text in load_lexicon().psi_placeholders.model_dump().items()
 }
 _PLACEHOLDER_MARK = "[["
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")

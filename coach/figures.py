@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from coach.caseless import CaselessPattern
+from coach.lexicon import alternation, load_lexicon
 from coach.models import Figure, MetricKind
 
+_LEXICON: Final = load_lexicon()
+# What a number word is worth (the words cues and the figure tagger take for numbers are the
+# lexicon's number_words; these values stay beside the code that reads them).
 _WORD_VALUES: Final = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -108,20 +112,7 @@ _DURATION_PREFIXES: Final = (
 )
 
 # What figures are made of, for the learned tagger (`coach/figure_tagger.py`) to look near.
-NUMBER_WORDS: Final = (frozenset(_WORD_VALUES) - {"a"}) | frozenset(
-    {
-        "dozens",
-        "third",
-        "thirds",
-        "quarter",
-        "quarters",
-        "couple",
-        "few",
-        "several",
-        "once",
-        "twice",
-    }
-)
+NUMBER_WORDS: Final = frozenset(_LEXICON.number_words) | frozenset(_LEXICON.figure_number_words)
 TIME_WORDS: Final = frozenset(
     {
         "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h",
@@ -133,32 +124,26 @@ TIME_WORDS: Final = frozenset(
 
 # Connecting words between two figures that make a before/after change.
 _FORWARD_GAP: Final = re.compile(r"^\s*(?:to|->|→|⟶|=>|➝|➔|-->)\s*$", re.IGNORECASE)
+# The change words are the lexicon's; each pattern matches them in the lexicon's order.
 _REVERSE_GAP: Final = re.compile(
-    r"^\s*[,(]?\s*\(?\s*(?:(?:down|up|improved|reduced|decreased|increased|dropped|rose|fell|grew"
-    r"|cut|lowered|raised|better|worse)\s+)?(?:from|compared (?:to|with)|vs\.?|versus|previously"
+    rf"^\s*[,(]?\s*\(?\s*(?:(?:{alternation(_LEXICON.reverse_gap_changes)})\s+)?"
+    r"(?:from|compared (?:to|with)|vs\.?|versus|previously"
     r"|was|from a baseline of|baseline(?: of)?|against|instead of|rather than|in place of)"
     r"\s*:?\s*$",
     re.IGNORECASE,
 )
 _RELATIVE_LEAD: Final = CaselessPattern(
-    r"\b(?:down|up|cut|cutting|reduced|reducing|decreased|decreasing|increased|increasing|dropped"
-    r"|dropping|rose|fell|grew|growing|lowered|lowering|improved|improving|raised|raising|boosted"
-    r"|boosting)\s+(?:\w+\s+){0,4}?(?:by\s+)?$",
+    rf"\b(?:{alternation(_LEXICON.relative_lead_verbs)})\s+(?:\w+\s+){{0,4}}?(?:by\s+)?$",
 )
 _RELATIVE_TAIL: Final = re.compile(
-    r"\s*(?:improvement|reduction|decrease|increase|drop|cut|gain|faster|slower|fewer|less|more"
-    r"|lower|higher|better|savings?|uplift|growth)\b",
-    re.IGNORECASE,
+    rf"\s*(?:{alternation(_LEXICON.relative_tail_words)})\b", re.IGNORECASE
 )
 _PAIR_WORDS: Final = re.compile(r"\b(?:from|to|down|up)\b|->|→", re.IGNORECASE)
 _DELTA_LEAD: Final = CaselessPattern(
-    r"\b(?:cut|cutting|reduced|reducing|decreased|increased|increasing|dropped|lowered|lowering"
-    r"|improved|improving|raised|boosted|grew|saved|saving|trimmed|shaved|sped)\b"
-    r"(?:\s+[\w'-]+){0,4}?\s+by\s+$",
+    rf"\b(?:{alternation(_LEXICON.delta_lead_verbs)})\b(?:\s+[\w'-]+){{0,4}}?\s+by\s+$",
 )
 _TO_LEAD: Final = CaselessPattern(
-    r"\b(?:cut|cutting|reduced|reducing|decreased|increased|dropped|dropping|lowered|lowering"
-    r"|improved|raised|boosted|grew|brought|fell|rose|climbed|went|sped)\b"
+    rf"\b(?:{alternation(_LEXICON.to_lead_verbs)})\b"
     r"(?:\s+[\w'-]+){0,4}?\s+(?:down\s+|up\s+)?to\s+$",
 )
 _FROM_BEFORE: Final = CaselessPattern(r"\bfrom\s+$")

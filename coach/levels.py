@@ -9,6 +9,7 @@ from typing import Final, NamedTuple
 
 from coach.cues import Hit, Tokens
 from coach.level_model import LevelModel
+from coach.lexicon import load_lexicon
 from coach.models import (
     LEVEL_ORDER,
     Borderline,
@@ -29,10 +30,11 @@ _MAX_EVIDENCE: Final = 4
 _RESULT_METRICS_COUNTED: Final = 2
 _TIPS: Final = 2  # what would tip a borderline reading: the two dimensions that weigh most
 _COUNTED: Final = 3  # reach phrases counted up to this many: the fourth adds nothing
-I_WORDS: Final = frozenset({"i", "i'm", "i've", "i'd"})
-WE_WORDS: Final = frozenset({"we", "we've", "we'd", "we're"})
+_LEXICON: Final = load_lexicon()
+I_WORDS: Final = frozenset(_LEXICON.i_words)
+WE_WORDS: Final = frozenset(_LEXICON.we_words)
 # Words that credit the work to the team: with none of I_WORDS beside them, they support no "I".
-TEAM_WORDS: Final = WE_WORDS | {"us", "our", "ours", "ourselves"}
+TEAM_WORDS: Final = WE_WORDS | frozenset(_LEXICON.team_words)
 # A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
 _IMPLIED_I: Final = re.compile(
     r"(?:[A-Z][a-z]+ed|Built|Led|Wrote|Ran|Drove|Made|Took|Set|Rewrote|Broke|Chose|Brought|Found"

@@ -13,261 +13,19 @@ import re
 from collections.abc import Sequence
 from typing import Final, Literal
 
+from coach.lexicon import alternation, load_lexicon
+
 Subject = Literal["I", "we"]
 
 _SUBJECT_WORDS: Final[dict[Subject, str]] = {"I": "I", "we": "We"}
 # A past form that agrees with one subject only: "I were" and "we was" are not said.
 _ONE_SUBJECT: Final[dict[str, Subject]] = {"was": "I", "were": "we"}
 
-SECTION_LABELS: Final = (
-    "context",
-    "background",
-    "situation",
-    "problem",
-    "goal",
-    "task",
-    "my role",
-    "role",
-    "action",
-    "actions",
-    "what i did",
-    "result",
-    "results",
-    "outcome",
-    "impact",
-    "lesson",
-    "lessons",
-    "learned",
-    "learnings",
-    "tradeoff",
-    "trade-off",
-    "tradeoffs",
-    "trade-offs",
-    "decision",
-    "next",
-    "next steps",
-    "future",
-)
-
-# Irregular past forms; the ambiguous ones ("read", "set", "cut", "put") are in: notes use them
-# as verbs far more often than as nouns at the start of a fragment.
-IRREGULAR_PAST: Final = frozenset(
-    [
-        "arose",
-        "ate",
-        "awoke",
-        "beat",
-        "became",
-        "began",
-        "bent",
-        "bore",
-        "bought",
-        "bred",
-        "broke",
-        "brought",
-        "built",
-        "burnt",
-        "came",
-        "caught",
-        "chose",
-        "cut",
-        "dealt",
-        "did",
-        "drew",
-        "drove",
-        "dug",
-        "fed",
-        "fell",
-        "felt",
-        "fled",
-        "flew",
-        "fought",
-        "found",
-        "forgave",
-        "forgot",
-        "froze",
-        "gave",
-        "got",
-        "grew",
-        "had",
-        "heard",
-        "held",
-        "hid",
-        "hit",
-        "hung",
-        "kept",
-        "knew",
-        "laid",
-        "leapt",
-        "learnt",
-        "led",
-        "left",
-        "lent",
-        "let",
-        "lit",
-        "lost",
-        "made",
-        "meant",
-        "met",
-        "misread",
-        "mistook",
-        "oversaw",
-        "overcame",
-        "overdid",
-        "overran",
-        "overrode",
-        "overtook",
-        "overwrote",
-        "outgrew",
-        "outran",
-        "paid",
-        "put",
-        "quit",
-        "ran",
-        "rang",
-        "read",
-        "rebuilt",
-        "redid",
-        "redrew",
-        "reran",
-        "reset",
-        "resold",
-        "rethought",
-        "rewrote",
-        "rode",
-        "rose",
-        "said",
-        "sang",
-        "sank",
-        "sat",
-        "saw",
-        "sent",
-        "set",
-        "shook",
-        "shot",
-        "shrank",
-        "shut",
-        "slept",
-        "slid",
-        "sold",
-        "sought",
-        "sped",
-        "spent",
-        "split",
-        "spoke",
-        "spread",
-        "spun",
-        "stole",
-        "stood",
-        "strode",
-        "strove",
-        "struck",
-        "stuck",
-        "swam",
-        "swept",
-        "swore",
-        "swung",
-        "taught",
-        "thought",
-        "threw",
-        "told",
-        "took",
-        "tore",
-        "undertook",
-        "understood",
-        "undid",
-        "upheld",
-        "was",
-        "went",
-        "were",
-        "withdrew",
-        "withheld",
-        "withstood",
-        "woke",
-        "won",
-        "wore",
-        "wove",
-        "wrote",
-    ]
-)
-# Words ending in "ed" that are not a past-tense verb opening a fragment: present forms, nouns,
-# adjectives that open noun phrases ("based on", "unexpected load"), and names. Shorter words
-# ("bed", "red") are never taken for a regular past form.
-NOT_PAST_ED: Final = frozenset(
-    [
-        "bled",
-        "bleed",
-        "breed",
-        "creed",
-        "deed",
-        "embed",
-        "exceed",
-        "feed",
-        "greed",
-        "heed",
-        "imbed",
-        "indeed",
-        "need",
-        "proceed",
-        "reed",
-        "seed",
-        "shed",
-        "shred",
-        "sled",
-        "speed",
-        "steed",
-        "succeed",
-        "tweed",
-        "weed",
-        "seabed",
-        "hotbed",
-        "infrared",
-        "hundred",
-        "kindred",
-        "hatred",
-        "sacred",
-        "naked",
-        "wicked",
-        "rugged",
-        "ragged",
-        "jagged",
-        "crooked",
-        "beloved",
-        "wretched",
-        "aged",
-        "ashamed",
-        "based",
-        "related",
-        "unrelated",
-        "limited",
-        "united",
-        "interested",
-        "excited",
-        "tired",
-        "supposed",
-        "mixed",
-        "nested",
-        "unexpected",
-        "unplanned",
-        "unused",
-        "unsupported",
-        "undocumented",
-        "untested",
-        "unowned",
-        "unhandled",
-        "unmonitored",
-        "unresolved",
-        "unstructured",
-        "unbounded",
-        "unencrypted",
-        "fred",
-        "jared",
-        "alfred",
-        "ahmed",
-        "mohammed",
-        "mohamed",
-    ]
-)
+_LEXICON: Final = load_lexicon()
+# The words are data (rubrics/lexicon.v1.yaml); what each list is for is said there.
+SECTION_LABELS: Final = _LEXICON.section_labels
+IRREGULAR_PAST: Final = frozenset(_LEXICON.irregular_past)
+NOT_PAST_ED: Final = frozenset(_LEXICON.not_past_ed)
 
 _LABEL_WORDS: Final = "|".join(map(re.escape, sorted(SECTION_LABELS, key=len, reverse=True)))
 # Repeated list marks and section labels at the start of whitespace-normalised text.
@@ -280,8 +38,12 @@ _PRONOUN: Final = re.compile(
     r"(?<![\w.'’/&@#-])(?!(?<=\()i\))i(?=(?:['’](?:m|ve|d|ll))?(?![\w'’/&@-]|\.\w))"
 )
 _WHOLE_WORD: Final = r"(?<![\w'’/&@.-])(?:{})(?![\w/&@-]|\.\w)"
-_FIRST_PERSON: Final = re.compile(_WHOLE_WORD.format("i|me|my"), re.IGNORECASE)
-_FIRST_PERSON_PLURAL: Final = re.compile(_WHOLE_WORD.format("we|us|our"), re.IGNORECASE)
+_FIRST_PERSON: Final = re.compile(
+    _WHOLE_WORD.format(alternation(_LEXICON.first_person_singular)), re.IGNORECASE
+)
+_FIRST_PERSON_PLURAL: Final = re.compile(
+    _WHOLE_WORD.format(alternation(_LEXICON.first_person_plural)), re.IGNORECASE
+)
 _COUNTRY: Final = "US"  # the United States, not "us"
 
 # Punctuation that ends a fragment open: replaced by the full stop.
@@ -312,7 +74,9 @@ def write_sentence(text: str, subject: Subject, label_chars: int = 0) -> str:
     if not body:
         return ""
     first, space, rest = _PRONOUN.sub("I", body).partition(" ")
-    verb = _past_tense(first) if not _opens_noun_phrase(first, rest.split()) else None
+    # Judged on the words as they will be written ("DID:" ends "DID."), as the check reads them.
+    written_rest = _ended(first + space + rest).split()[1:]
+    verb = _past_tense(first) if not _opens_noun_phrase(first, written_rest) else None
     # A question ("was it slow?", "did it work?") opens with its verb and needs no subject.
     asked = body.rstrip(_CLOSERS).endswith("?")
     if verb is not None and not asked and _ONE_SUBJECT.get(verb, subject) == subject:
@@ -361,6 +125,7 @@ def _past_tense(word: str) -> str | None:
     if not (core.isascii() and core.isalpha() and (core.islower() or core.istitle())):
         return None
     verb = core.lower()
+    # Words shorter than four letters ("bed", "red") are never taken for a regular past form.
     if verb in IRREGULAR_PAST or (
         len(verb) >= 4 and verb.endswith("ed") and verb not in NOT_PAST_ED
     ):
@@ -368,22 +133,13 @@ def _past_tense(word: str) -> str | None:
     return None
 
 
-# Words that end a clause: a verb after one ("..., and moved") is the first verb's partner.
-_CLAUSE_BREAKS: Final = frozenset({"and", "or", "then", "but", "so"})
+# What tells an "-ed" opening word qualifies a noun or describes a figure (see the lexicon).
+_CLAUSE_BREAKS: Final = frozenset(_LEXICON.clause_breaks)
 _NOUN_PHRASE_REACH: Final = 3
-_FINITE: Final = frozenset({"is", "are", "has", "have"})
-# Past forms that also qualify nouns ("Read replicas lagged", "Left-over jobs"), like "-ed" ones.
-# How a figure was read: with a place or period straight after, the fragment describes a figure
-# ("Measured over four weeks", "Tracked in Datadog"), it does not say what the author did.
-_MEASURING: Final = frozenset(
-    {"measured", "tracked", "monitored", "sampled", "averaged", "calculated", "computed"}
-)
-_MEASURED_OVER: Final = frozenset(
-    {"over", "across", "in", "on", "with", "using", "via", "from", "through", "during", "per", "at"}
-)
-_ALSO_ADJECTIVES: Final = frozenset(
-    {"read", "set", "hit", "left", "cut", "split", "spread", "shut"}
-)
+_FINITE: Final = frozenset(_LEXICON.finite_verbs)
+_MEASURING: Final = frozenset(_LEXICON.measuring_verbs)
+_MEASURED_OVER: Final = frozenset(_LEXICON.measured_over)
+_ALSO_ADJECTIVES: Final = frozenset(_LEXICON.also_adjectives)
 
 
 def _opens_noun_phrase(first: str, rest: Sequence[str]) -> bool:

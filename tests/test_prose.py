@@ -441,3 +441,10 @@ def test_text_left_as_it_stands_is_always_allowed() -> None:
     # A fragment that is only labels writes to nothing; the story then keeps it as it stands.
     assert write_sentence("Situation:Situation:", "I") == ""
     assert only_allowed_edits("Situation:Situation:", "Situation:Situation:")
+
+
+def test_the_writer_and_the_check_read_a_last_word_the_same_way() -> None:
+    # Found by the property test: "DID:" is written "DID.", and "did" then follows the "-ed"
+    # word as its verb, so no subject is added, by the writer or by the check.
+    assert write_sentence("Aaed DID:", "I") == "Aaed DID."
+    assert only_allowed_edits("Aaed DID:", "Aaed DID.")
