@@ -78,3 +78,15 @@ def coach(
 ) -> CoachResult:
     """Coach notes offline with a generous size limit."""
     return coach_offline(notes, rubrics, target=target, framework=framework, max_chars=200_000)
+
+
+def rubrics_copy(folder: Path, name: str, old: str, new: str) -> Path:
+    """The shipped rubrics copied into `folder`, with `old` replaced by `new` in file `name`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in (PROJECT_ROOT / "rubrics").iterdir():
+        (folder / source.name).write_bytes(source.read_bytes())
+    edited = folder / name
+    text = edited.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {name}"
+    edited.write_text(text.replace(old, new), encoding="utf-8")
+    return folder

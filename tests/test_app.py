@@ -16,6 +16,8 @@ from coach.errors import InputError, LlmError
 from coach.models import Engine
 from coach.pipeline import RunOptions, run_coach
 
+from .conftest import rubrics_copy
+
 APP = str(PROJECT_ROOT / "app.py")
 NOTES = (
     "Situation: our checkout p99 was 850ms at peak.\nTask: I owned the fix.\n"
@@ -435,14 +437,7 @@ def test_an_answer_carried_forward_is_listed_and_can_be_dropped(data_dir: Path) 
 def test_a_broken_rubric_is_a_notice_naming_it(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rubrics = tmp_path / "rubrics"
-    rubrics.mkdir()
-    for source in (PROJECT_ROOT / "rubrics").iterdir():
-        (rubrics / source.name).write_bytes(source.read_bytes())
-    overall = rubrics / "overall.v2.yaml"
-    overall.write_text(
-        overall.read_text(encoding="utf-8").replace("level_fit:", "level_fitt:"), encoding="utf-8"
-    )
+    rubrics = rubrics_copy(tmp_path / "rubrics", "overall.v2.yaml", "level_fit:", "level_fitt:")
     monkeypatch.setenv("STORYCOACH_RUBRICS_DIR", str(rubrics))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()

@@ -25,6 +25,7 @@ from coach.rubrics import (
     rubric_files,
 )
 from coach.sequence_model import FigureModel, PlacementModel
+from tests.conftest import rubrics_copy
 from tests.strategies import joined_pieces
 
 SCHEMAS = {
@@ -118,11 +119,7 @@ def test_no_example_figures_in_questions() -> None:
 
 
 def test_a_misspelt_question_slot_is_refused(tmp_path: Path) -> None:
-    for source in (PROJECT_ROOT / "rubrics").glob("*.yaml"):
-        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    overall = next(tmp_path.glob("overall.v*.yaml"))
-    text = overall.read_text(encoding="utf-8")
-    overall.write_text(text.replace("level.judgment", "level.judgement"), encoding="utf-8")
+    rubrics_copy(tmp_path, "overall.v2.yaml", "level.judgment", "level.judgement")
     with pytest.raises(RubricError, match=r"level\.judgement"):
         load_rubrics(tmp_path)
 
@@ -147,12 +144,7 @@ def test_a_misspelt_rubric_key_is_one_clear_line_and_exit_2(
 ) -> None:
     from coach.cli import main
 
-    for source in (PROJECT_ROOT / "rubrics").iterdir():
-        (tmp_path / source.name).write_bytes(source.read_bytes())
-    overall = tmp_path / "overall.v2.yaml"
-    overall.write_text(
-        overall.read_text(encoding="utf-8").replace("level_fit:", "level_fitt:"), encoding="utf-8"
-    )
+    rubrics_copy(tmp_path, "overall.v2.yaml", "level_fit:", "level_fitt:")
     monkeypatch.setenv("STORYCOACH_RUBRICS_DIR", str(tmp_path))
     notes = tmp_path / "notes.txt"
     notes.write_text("I cut p99 from 850ms to 320ms.", encoding="utf-8")
