@@ -4,12 +4,14 @@
 - 1,000 stories through `storycoach coach --batch` on one core: wall time;
 - the model pipeline on a fake model of fixed latency: round trips and wall time, and the tokens
   each run spends on the seed's four case studies;
+- a batch of 20 stories on that fake model, one after another and concurrently: wall time;
 - the app in headless Chromium: Coach click to the next version drawn.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
@@ -25,13 +27,14 @@ from unittest import mock
 
 from benchmarks import browser_click
 from benchmarks.fake_model import EchoModel
+from coach.batch import Story, run_batch
 from coach.calibration import read_seed
 from coach.config import PROJECT_ROOT, Settings, get_settings
 from coach.corpus import read_adversarial_sets, read_corpus, read_corpus_file
 from coach.cues import tokenize
 from coach.engine import build_result, coach_offline, prepare_notes
 from coach.injection import find_injections
-from coach.models import Engine, Framework, Level
+from coach.models import CoachResult, Engine, Framework, Level
 from coach.pipeline import RunOptions, run_coach
 from coach.placement import measure_all
 from coach.restructurer import restructure
@@ -229,6 +232,49 @@ def bench_pipeline() -> None:
             )
 
 
+MODEL_BATCH = 20
+
+
+def bench_model_batch() -> None:
+    """Wall time of a batch on the model engine, one story after another and concurrently."""
+    base = get_settings()
+    shared = read_corpus([base.corpus_dir / "stories" / "shared"])  # the seed's and Omar's
+    stories = [Story(n, n, notes=s.notes) for n, s in enumerate(shared[:MODEL_BATCH], 1)]
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            openai_api_key="sk-bench-not-sent",
+            model="gpt-4o-mini",
+            tiktoken_cache_dir=base.tiktoken_cache_dir,
+            data_dir=Path(folder),
+        )
+        rubrics = load_rubrics(settings.rubrics_dir)
+        model = EchoModel(rubrics=rubrics, latency=LATENCY)
+
+        def coach(notes: str) -> CoachResult:
+            return run_coach(
+                notes,
+                settings=settings,
+                rubrics=rubrics,
+                options=RunOptions(engine=Engine.LLM),
+                model_factory=lambda: model,
+            )
+
+        outputs = []
+        for concurrency in (1, settings.batch_concurrency):
+            out = io.StringIO()
+            start = time.perf_counter()
+            report = run_batch(stories, coach, out, concurrency=concurrency)
+            wall = time.perf_counter() - start
+            assert report.written == len(stories) and not report.failed
+            outputs.append(out.getvalue())
+            print(
+                f"  concurrency {concurrency}: {len(stories)} stories in {wall:.2f} s wall "
+                f"({LATENCY:g} s a call)"
+            )
+        assert outputs[0] == outputs[1], "the output changed with the concurrency"
+
+
 @contextlib.contextmanager
 def _on_one_core() -> Iterator[None]:
     """Run this process on one core, as the batch runs: steadier figures. Restored after."""
@@ -279,6 +325,8 @@ def main() -> None:
     print(f"storycoach coach --batch, {BATCH} stories, one core: {seconds:.2f} s (budget: < 8 s)")
     print(f"model pipeline, fake model with {LATENCY:g} s latency, the seed's case studies:")
     bench_pipeline()
+    print(f"storycoach coach --batch on the model engine, fake model with {LATENCY:g} s latency:")
+    bench_model_batch()
     bench_app()
     browser_click.report(notes, _offline_env, WORDS)
     bench_training()

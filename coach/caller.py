@@ -21,6 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
+from coach import rate_gate
 from coach.budget import Usage, count_messages, count_text
 from coach.config import Settings
 from coach.errors import LlmError
@@ -124,9 +125,13 @@ class ModelCaller:
         messages = to_messages(rendered)
         attempts = settings.max_retries + 1
         reason = "no attempt was made"
+        gate = rate_gate.SHARED
+        held = False  # a 429's hold was this attempt's wait: no backoff on top of it
         for attempt in range(attempts):
-            if attempt:
+            if attempt and not held:
                 self.sleep(settings.retry_backoff_seconds * 2 ** (attempt - 1))
+            held = False
+            gate.wait()  # another worker's 429 holds every request of the process
             try:
                 with hits_counted() as cache:
                     reply = runnable.invoke(messages)
@@ -137,6 +142,12 @@ class ModelCaller:
             except openai.APIStatusError as exc:
                 if exc.status_code in (408, 409, 429) or exc.status_code >= 500:
                     reason = _status_reason(exc.status_code)
+                    # Held for everyone, as the server asked; a last attempt gives up at once.
+                    if exc.status_code == 429 and attempt + 1 < attempts:
+                        asked = rate_gate.retry_after(exc.response.headers)
+                        backoff = settings.retry_backoff_seconds * 2**attempt
+                        gate.hold(backoff if asked is None else asked, self.sleep)
+                        held = True
                     continue
                 raise LlmError(
                     _refusal(exc.status_code, what), step=what, model=settings.model_label

@@ -7,11 +7,12 @@ import gc
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
 from coach.answers import Answer, answers_for, read_answers_file
+from coach.batch import finished_ids, read_stories, run_batch, to_do
 from coach.calibration import grade_case_studies, read_seed
 from coach.config import Settings, get_settings
 from coach.corpus import CorpusStory, read_adversarial_sets, read_corpus
@@ -47,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     coach.add_argument(
         "--batch", metavar="FILE.jsonl", help='one {"id", "notes"} object a line; one result a line'
+    )
+    coach.add_argument(
+        "--resume",
+        metavar="OUT.jsonl",
+        type=Path,
+        help="with --batch: skip the ids OUT.jsonl already holds results for and append the rest "
+        "to it (created if missing) instead of standard output",
     )
     coach.add_argument(
         "--answers",
@@ -118,9 +126,12 @@ def _coacher(
     """One coaching function for this invocation: engine chosen, model built lazily, drafts kept."""
     engine = chosen_engine(settings, options)
     model_factory = lazy_chat_model(settings) if engine is Engine.LLM else None
+    # A batch's workers may save the same notes at once: the draft's rename must not race.
+    draft_lock = threading.Lock()
 
     def keep_draft(notes: str) -> None:
-        save_draft(settings.data_dir / "drafts", notes)
+        with draft_lock:
+            save_draft(settings.data_dir / "drafts", notes)
 
     def run(notes: str) -> CoachResult:
         return run_coach(
@@ -145,7 +156,15 @@ def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> 
     if args.batch:
         if args.answers:
             raise InputError("--answers goes with one notes file, not with --batch.")
-        return _batch(Path(args.batch), _coacher(settings, rubrics, options), sys.stdout)
+        concurrent = chosen_engine(settings, options) is Engine.LLM
+        return _batch(
+            Path(args.batch),
+            _coacher(settings, rubrics, options),
+            args.resume,
+            concurrency=settings.batch_concurrency if concurrent else 1,
+        )
+    if args.resume:
+        raise InputError("--resume goes with --batch.")
     if args.file is None:
         raise InputError("Give a notes file, or - to read standard input.")
     if args.file == "-":
@@ -187,35 +206,34 @@ def _say_engine(result: CoachResult) -> None:
             print(f"storycoach: {flag.message}", file=sys.stderr)
 
 
-def _batch(path: Path, coach: Callable[[str], CoachResult], out: TextIO) -> int:
-    """Coach one story a line; a bad line gets an error object and the batch goes on."""
-    try:
-        handle = path.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    failures = 0
+def _batch(
+    path: Path, coach: Callable[[str], CoachResult], resume: Path | None, *, concurrency: int
+) -> int:
+    """Coach one story a line (coach/batch.py); a bad line gets an error object and the batch
+    goes on. With `resume`, the ids that file holds are skipped and the rest appended to it."""
+    stories = read_stories(path)
     # What is loaded by now (modules, rubrics, cue indexes) lives as long as the process: the
     # collector need not walk it again at every full collection of a long batch.
     gc.freeze()
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            record_id: Any = number
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict) or not isinstance(record.get("notes"), str):
-                    raise InputError('each line must be an object with a string "notes"')
-                record_id = record.get("id", number)
-                row: dict[str, Any] = {"id": record_id, **to_contract(coach(record["notes"]))}
-            except (json.JSONDecodeError, CoachError) as exc:
-                failures += 1
-                message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-                row = {"id": record_id, "error": {"line": number, "message": message}}
-            out.write(contract_json(row) + "\n")
-    if failures:
-        print(f"storycoach: {failures} line(s) of {path} could not be coached", file=sys.stderr)
-    return 1 if failures else 0
+    if resume is None:
+        report = run_batch(stories, coach, sys.stdout, concurrency=concurrency, terminal=sys.stderr)
+    else:
+        stories = to_do(stories, finished_ids(resume))
+        with resume.open("a", encoding="utf-8") as out:
+            report = run_batch(stories, coach, out, concurrency=concurrency, terminal=sys.stderr)
+    if report.failed:
+        print(
+            f"storycoach: {report.failed} line(s) of {path} could not be coached", file=sys.stderr
+        )
+    if report.interrupted:
+        named = resume or "OUT.jsonl (the file this output went to)"
+        print(
+            f"storycoach: interrupted after {report.written} of {len(stories)} line(s); to coach "
+            f"the rest, run the batch again with --resume {named}",
+            file=sys.stderr,
+        )
+        return 130
+    return 1 if report.failed else 0
 
 
 def _corpus(args: argparse.Namespace, settings: Settings) -> list[CorpusStory]:

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     timeout_seconds: float = Field(default=60, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10, description="Retries after a failed call.")
     retry_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry's wait.")
+    batch_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Stories of a `coach --batch` on the model engine coached at once.",
+    )
     max_output_tokens: int = Field(default=1_500, ge=64)
     max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = Field(
         default="max_completion_tokens",
