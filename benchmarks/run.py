@@ -5,6 +5,8 @@
 - the model pipeline on a fake model of fixed latency: round trips and wall time, and the tokens
   each run spends on the seed's four case studies;
 - a batch of 20 stories on that fake model, one after another and concurrently: wall time;
+- the restructure step's tokens with the notes as numbered units, against quoting them back;
+- the model path's fixed cost: the CLI against a local server that answers at once, and offline;
 - the app in headless Chromium: Coach click to the next version drawn.
 """
 
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
-from benchmarks import browser_click
+from benchmarks import browser_click, citations, fast_start
 from benchmarks.fake_model import EchoModel
 from coach.batch import Story, run_batch
 from coach.calibration import read_seed
@@ -327,6 +329,8 @@ def main() -> None:
     bench_pipeline()
     print(f"storycoach coach --batch on the model engine, fake model with {LATENCY:g} s latency:")
     bench_model_batch()
+    citations.report()
+    fast_start.report()
     bench_app()
     browser_click.report(notes, _offline_env, WORDS)
     bench_training()
