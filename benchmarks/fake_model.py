@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from coach.config import Settings
+from coach.models import CoachResult, Engine
+from coach.pipeline import RunOptions, run_coach
 from coach.restructurer import restructure
 from coach.rubrics import RubricSet
 
@@ -81,3 +85,24 @@ def echo_story(listing: str, rubrics: RubricSet) -> dict[str, Any]:
         section.value: [{"text": e.text, "units": [unit_at(e.start)]} for e in elements][:6]
         for section, elements in story.sections.items()
     }
+
+
+def coach_with(
+    model: BaseChatModel,
+    settings: Settings,
+    rubrics: RubricSet,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Callable[[str], CoachResult]:
+    """Coach notes on the model engine with `model`, as `storycoach coach --engine llm` would."""
+
+    def coach(notes: str) -> CoachResult:
+        return run_coach(
+            notes,
+            settings=settings,
+            rubrics=rubrics,
+            options=RunOptions(engine=Engine.LLM),
+            model_factory=lambda: model,
+            sleep=sleep,
+        )
+
+    return coach

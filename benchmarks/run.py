@@ -28,7 +28,7 @@ from pathlib import Path
 from unittest import mock
 
 from benchmarks import browser_click, citations, fast_start
-from benchmarks.fake_model import EchoModel
+from benchmarks.fake_model import EchoModel, coach_with
 from coach.batch import Story, run_batch
 from coach.calibration import read_seed
 from coach.config import PROJECT_ROOT, Settings, get_settings
@@ -36,7 +36,7 @@ from coach.corpus import read_adversarial_sets, read_corpus, read_corpus_file
 from coach.cues import tokenize
 from coach.engine import build_result, coach_offline, prepare_notes
 from coach.injection import find_injections
-from coach.models import CoachResult, Engine, Framework, Level
+from coach.models import Engine, Framework, Level
 from coach.pipeline import RunOptions, run_coach
 from coach.placement import measure_all
 from coach.restructurer import restructure
@@ -199,18 +199,22 @@ def bench_app() -> None:
         )
 
 
+def _model_settings(data_dir: Path) -> Settings:
+    """A model configured for the fake model (the key is never sent), data in `data_dir`."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        openai_api_key="sk-bench-not-sent",
+        model="gpt-4o-mini",
+        tiktoken_cache_dir=get_settings().tiktoken_cache_dir,
+        data_dir=data_dir,
+    )
+
+
 def bench_pipeline() -> None:
     """Round trips, wall time and tokens of the model pipeline on the seed's case studies."""
     base = get_settings()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            openai_api_key="sk-bench-not-sent",
-            model="gpt-4o-mini",
-            tiktoken_cache_dir=base.tiktoken_cache_dir,
-            data_dir=Path(folder),
-            input_token_budget=50_000,
-        )
+        settings = _model_settings(Path(folder))
         rubrics = load_rubrics(settings.rubrics_dir)
         for case in read_seed(base.seed_path):
             model = EchoModel(rubrics=rubrics, latency=LATENCY)
@@ -243,24 +247,9 @@ def bench_model_batch() -> None:
     shared = read_corpus([base.corpus_dir / "stories" / "shared"])  # the seed's and Omar's
     stories = [Story(n, n, notes=s.notes) for n, s in enumerate(shared[:MODEL_BATCH], 1)]
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            openai_api_key="sk-bench-not-sent",
-            model="gpt-4o-mini",
-            tiktoken_cache_dir=base.tiktoken_cache_dir,
-            data_dir=Path(folder),
-        )
+        settings = _model_settings(Path(folder))
         rubrics = load_rubrics(settings.rubrics_dir)
-        model = EchoModel(rubrics=rubrics, latency=LATENCY)
-
-        def coach(notes: str) -> CoachResult:
-            return run_coach(
-                notes,
-                settings=settings,
-                rubrics=rubrics,
-                options=RunOptions(engine=Engine.LLM),
-                model_factory=lambda: model,
-            )
+        coach = coach_with(EchoModel(rubrics=rubrics, latency=LATENCY), settings, rubrics)
 
         outputs = []
         for concurrency in (1, settings.batch_concurrency):

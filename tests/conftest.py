@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import PROJECT_ROOT, get_settings
+from coach.config import PROJECT_ROOT, Settings, get_settings
 from coach.engine import coach_offline
 from coach.figures import find_figures
 from coach.models import CoachResult, Figure, Framework, Level
@@ -78,6 +78,21 @@ def coach(
 ) -> CoachResult:
     """Coach notes offline with a generous size limit."""
     return coach_offline(notes, rubrics, target=target, framework=framework, max_chars=200_000)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """A model configured (a key, never sent: tests use fake models), data in `tmp_path`.
+    Modules that need other settings (the llama.cpp tests) define their own."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        openai_api_key="sk-test-secret-000",
+        model="gpt-4o-mini",
+        data_dir=tmp_path / "data",
+        tiktoken_cache_dir=tmp_path / "tiktoken",
+        max_retries=2,
+        retry_backoff_seconds=1.0,
+    )
 
 
 def rubrics_copy(folder: Path, name: str, old: str, new: str) -> Path:

@@ -9,7 +9,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ import openai
 import pytest
 from pydantic import PrivateAttr
 
-from benchmarks.fake_model import EchoModel
+from benchmarks.fake_model import EchoModel, coach_with
 from coach import rate_gate
 from coach.batch import BatchReport, Story, finished_ids, read_stories, run_batch, to_do
 from coach.caller import ModelCaller
@@ -39,19 +39,6 @@ from .fakes import completion
 
 LATENCY = 0.2
 STORIES = [s.notes for s in read_corpus([PROJECT_ROOT / "corpus" / "stories" / "shared"])][:20]
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        openai_api_key="sk-test-secret-000",
-        model="gpt-4o-mini",
-        data_dir=tmp_path / "data",
-        tiktoken_cache_dir=tmp_path / "tiktoken",
-        max_retries=2,
-        retry_backoff_seconds=1.0,
-    )
 
 
 @pytest.fixture
@@ -99,22 +86,6 @@ class CountingEcho(EchoModel):
         """What happens before call `number` (1 for the first) is answered."""
 
 
-def _model_coach(
-    settings: Settings, rubrics: RubricSet, model: EchoModel, sleep: Callable[[float], None]
-) -> Callable[[str], CoachResult]:
-    def coach(notes: str) -> CoachResult:
-        return run_coach(
-            notes,
-            settings=settings,
-            rubrics=rubrics,
-            options=RunOptions(engine=Engine.LLM),
-            model_factory=lambda: model,
-            sleep=sleep,
-        )
-
-    return coach
-
-
 def _stories(notes: list[str]) -> list[Story]:
     return [Story(number, f"story-{number}", notes=text) for number, text in enumerate(notes, 1)]
 
@@ -130,7 +101,7 @@ def test_model_stories_run_concurrently_in_input_order(
     out = io.StringIO()
     start = time.perf_counter()
     report = run_batch(
-        _stories(STORIES), _model_coach(settings, rubrics, model, time.sleep), out, concurrency=8
+        _stories(STORIES), coach_with(model, settings, rubrics, time.sleep), out, concurrency=8
     )
     wall = time.perf_counter() - start
     rows = _rows(out.getvalue())
@@ -148,7 +119,7 @@ def test_output_is_the_same_whatever_the_concurrency(
     settings: Settings, rubrics: RubricSet, gate: RateGate
 ) -> None:
     model = EchoModel(rubrics=rubrics, latency=0)
-    coach = _model_coach(settings, rubrics, model, time.sleep)
+    coach = coach_with(model, settings, rubrics, time.sleep)
     finished: list[str] = []
 
     def late_first(notes: str) -> CoachResult:
@@ -212,7 +183,7 @@ def test_a_429_with_retry_after_holds_every_worker(
     out = io.StringIO()
     report = run_batch(
         _stories(STORIES[:workers]),
-        _model_coach(settings, rubrics, model, sleep),
+        coach_with(model, settings, rubrics, sleep),
         out,
         concurrency=workers,
     )
@@ -232,7 +203,7 @@ def test_a_429_without_retry_after_holds_for_the_backoff(
 
     sleeps: list[float] = []
     model = Limited(rubrics=rubrics, latency=0)
-    result = _model_coach(settings, rubrics, model, sleeps.append)(STORIES[0])
+    result = coach_with(model, settings, rubrics, sleeps.append)(STORIES[0])
     assert result.engine is Engine.LLM
     assert list(gate.holds) == [1.0] and sleeps == [1.0]
 

@@ -104,19 +104,6 @@ ADVICE = {
 script = partial(fakes.script, story=GOOD_STORY, verdict=VERDICT, advice=ADVICE)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        openai_api_key="sk-test-secret-000",
-        model="gpt-4o-mini",
-        data_dir=tmp_path / "data",
-        tiktoken_cache_dir=tmp_path / "tiktoken",
-        max_retries=2,
-        retry_backoff_seconds=1.0,
-    )
-
-
 class Run:
     """One pipeline run with a scripted model; records sleeps and saved drafts."""
 
