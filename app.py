@@ -11,8 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from coach.answers import Answer
-from coach.bank import (
+from coach.bank.store import (
     HEADER_FACTS,
     LEADERSHIP_PRINCIPLES,
     TARGETS,
@@ -23,16 +22,13 @@ from coach.bank import (
 )
 from coach.config import get_settings
 from coach.errors import CoachError, StoryBankError, notes_too_long
-from coach.export import (
-    FACT_LABELS,
-    case_study_markdown,
-    spoken_text_with_time,
-    spoken_version_for,
-    story_json,
-)
-from coach.highlight import highlighted_markdown
-from coach.history import compare
-from coach.levels import meter_position
+from coach.judgement.answers import Answer
+from coach.judgement.levels import meter_position
+from coach.judgement.prose import join_sentences
+from coach.judgement.rubrics import load_rubrics
+from coach.judgement.sequence_model import LOW_CONFIDENCE
+from coach.llm.pipeline import RunOptions
+from coach.llm.redaction import RedactionList
 from coach.models import (
     LEVEL_ORDER,
     PSI_TITLES,
@@ -46,14 +42,18 @@ from coach.models import (
     Score,
     StoryElement,
 )
-from coach.pipeline import RunOptions
-from coach.prose import join_sentences
-from coach.reading import decode_notes
-from coach.redaction import RedactionList
-from coach.report import markdown_escape
-from coach.rubrics import load_rubrics
-from coach.sequence_model import LOW_CONFIDENCE
-from coach.workspace import Workspace, mask_key
+from coach.surfaces.export import (
+    FACT_LABELS,
+    case_study_markdown,
+    spoken_text_with_time,
+    spoken_version_for,
+    story_json,
+)
+from coach.surfaces.highlight import highlighted_markdown
+from coach.surfaces.history import compare
+from coach.surfaces.reading import decode_notes
+from coach.surfaces.report import markdown_escape
+from coach.surfaces.workspace import Workspace, mask_key
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
 _ROW_HEIGHT = 35  # Streamlit's dataframe row, in pixels

@@ -16,14 +16,14 @@ from typing import Any
 import yaml
 
 from benchmarks.fake_model import echo_story
-from coach.budget import count_messages, count_text
-from coach.calibration import read_seed
-from coach.citations import numbered_notes
 from coach.config import get_settings
-from coach.corpus import read_corpus
-from coach.engine import prepare_notes
-from coach.prompts import PromptTemplate, boundary_for, star_rubric_text
-from coach.rubrics import RubricSet, load_rubrics
+from coach.judgement.offline import prepare_notes
+from coach.judgement.rubrics import RubricSet, load_rubrics
+from coach.learning.calibration import read_seed
+from coach.learning.corpus import read_corpus
+from coach.llm.budget import count_messages, count_text
+from coach.llm.citations import numbered_notes
+from coach.llm.prompts import PromptTemplate, boundary_for, star_rubric_text
 
 MODEL = "gpt-4o-mini"
 

@@ -10,8 +10,8 @@ import sys
 
 from benchmarks.run import WORDS, _stories, _story_of
 from coach.config import get_settings
-from coach.engine import coach_offline
-from coach.rubrics import load_rubrics
+from coach.judgement.offline import coach_offline
+from coach.judgement.rubrics import load_rubrics
 
 
 def main() -> None:

@@ -17,10 +17,10 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from coach.config import Settings
+from coach.judgement.restructurer import restructure
+from coach.judgement.rubrics import RubricSet
+from coach.llm.pipeline import RunOptions, run_coach
 from coach.models import CoachResult, Engine
-from coach.pipeline import RunOptions, run_coach
-from coach.restructurer import restructure
-from coach.rubrics import RubricSet
 
 _BETWEEN = re.compile(r"(=====NOTES [0-9a-f]+=====)\n(.*)\n\1", re.DOTALL)
 

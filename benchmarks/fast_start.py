@@ -66,7 +66,7 @@ def _server() -> Iterator[str]:
 
 
 def _seconds(engine: str, env: dict[str, str], notes: Path) -> float:
-    command = [sys.executable, "-m", "coach.cli", "coach", str(notes), "--engine", engine]
+    command = [sys.executable, "-m", "coach", "coach", str(notes), "--engine", engine]
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, cwd=PROJECT_ROOT, env=env)
     return time.perf_counter() - start

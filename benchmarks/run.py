@@ -29,19 +29,19 @@ from unittest import mock
 
 from benchmarks import browser_click, citations, fast_start
 from benchmarks.fake_model import EchoModel, coach_with
-from coach.batch import Story, run_batch
-from coach.calibration import read_seed
 from coach.config import PROJECT_ROOT, Settings, get_settings
-from coach.corpus import read_adversarial_sets, read_corpus, read_corpus_file
-from coach.cues import tokenize
-from coach.engine import build_result, coach_offline, prepare_notes
-from coach.injection import find_injections
+from coach.judgement.cues import tokenize
+from coach.judgement.injection import find_injections
+from coach.judgement.offline import build_result, coach_offline, prepare_notes
+from coach.judgement.placement import measure_all
+from coach.judgement.restructurer import restructure
+from coach.judgement.rubrics import load_rubrics
+from coach.judgement.segmenter import split_lines, split_units
+from coach.learning.calibration import read_seed
+from coach.learning.corpus import read_adversarial_sets, read_corpus, read_corpus_file
+from coach.llm.pipeline import RunOptions, run_coach
 from coach.models import Engine, Framework, Level
-from coach.pipeline import RunOptions, run_coach
-from coach.placement import measure_all
-from coach.restructurer import restructure
-from coach.rubrics import load_rubrics
-from coach.segmenter import split_lines, split_units
+from coach.surfaces.batch import Story, run_batch
 from tests.processes import answers, free_port, running
 
 WORDS = 400
@@ -123,7 +123,7 @@ def bench_batch(stories: list[str]) -> float:
         # --engine offline: with a key in the environment or .env, the default engine would send
         # every story to the model.
         command = [
-            sys.executable, "-m", "coach.cli", "coach", "--engine", "offline", "--batch", str(batch)
+            sys.executable, "-m", "coach", "coach", "--engine", "offline", "--batch", str(batch)
         ]  # fmt: skip
         if shutil.which("taskset"):
             command = ["taskset", "-c", "0", *command]
@@ -166,8 +166,8 @@ def bench_app() -> None:
     """Seconds from `streamlit run` to a healthy server and a first drawn page; a Coach run."""
     from streamlit.testing.v1 import AppTest
 
-    from coach.bank import StoryBank
-    from coach.workspace import Workspace
+    from coach.bank.store import StoryBank
+    from coach.surfaces.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as folder:
         healthy = _seconds_to_healthy(folder)
@@ -291,7 +291,7 @@ def _print_in_process(notes: str) -> None:
 
 def bench_training() -> None:
     """Seconds to fit the learned models to the whole corpus, as `make train` does."""
-    from coach import training  # CRFsuite and scikit-learn: the train extra
+    from coach.learning import training  # CRFsuite and scikit-learn: the train extra
 
     rubrics = load_rubrics(get_settings().rubrics_dir)
     stories = read_corpus([get_settings().corpus_dir / "stories"])

@@ -73,7 +73,7 @@ class Lexicon(_Strict):
     id: str
     version: int = Field(ge=1)
     description: str
-    # The sentence writer (coach/prose.py).
+    # The sentence writer (coach/judgement/prose.py).
     section_labels: Words
     irregular_past: Words
     not_past_ed: Words
@@ -84,11 +84,11 @@ class Lexicon(_Strict):
     also_adjectives: Words
     first_person_singular: Words
     first_person_plural: Words
-    # Whose work a story tells (coach/levels.py).
+    # Whose work a story tells (coach/judgement/levels.py).
     i_words: Words
     we_words: Words
     team_words: Words
-    # Figures (coach/cues.py, coach/figures.py).
+    # Figures (coach/judgement/cues.py, coach/judgement/figures.py).
     number_words: Words
     figure_number_words: Words
     reverse_gap_changes: Words

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from coach.config import PROJECT_ROOT, Settings, get_settings
-from coach.engine import coach_offline
-from coach.figures import find_figures
+from coach.judgement.figures import find_figures
+from coach.judgement.offline import coach_offline
+from coach.judgement.rubrics import RubricSet, load_rubrics
 from coach.models import CoachResult, Figure, Framework, Level
-from coach.rubrics import RubricSet, load_rubrics
 from tests.llama_server import llama_base_url, without_proxies
 
 __all__ = ["llama_base_url", "without_proxies"]  # fixtures shared by the llamacpp tests

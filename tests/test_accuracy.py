@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.cli import main
 from coach.config import PROJECT_ROOT
+from coach.surfaces.cli import main
 
 CORPUS = PROJECT_ROOT / "corpus"
 RUBRICS = PROJECT_ROOT / "rubrics"

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from coach.answers import Answer, Slot, answers_for, coverage_slot, material, metric_slot
-from coach.cli import main
 from coach.config import PROJECT_ROOT
-from coach.corpus import read_corpus
-from coach.engine import coach_offline
 from coach.errors import InputError
-from coach.guard import SourceFacts, check_text
+from coach.judgement.answers import Answer, Slot, answers_for, coverage_slot, material, metric_slot
+from coach.judgement.offline import coach_offline
+from coach.judgement.prose import only_allowed_edits
+from coach.judgement.rubrics import RubricSet
+from coach.learning.corpus import read_corpus
+from coach.llm.guard import SourceFacts, check_text
 from coach.models import CoachResult, Level, MetricCheck, Question, Section
-from coach.prose import only_allowed_edits
-from coach.rubrics import RubricSet
+from coach.surfaces.cli import main
 
 from .typical_answers import typical_answer
 

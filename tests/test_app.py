@@ -10,11 +10,11 @@ from unittest import mock
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from coach.bank import StoryBank
+from coach.bank.store import StoryBank
 from coach.config import PROJECT_ROOT
 from coach.errors import InputError, LlmError
+from coach.llm.pipeline import RunOptions, run_coach
 from coach.models import Engine
-from coach.pipeline import RunOptions, run_coach
 
 from .conftest import rubrics_copy
 
@@ -116,7 +116,7 @@ def test_empty_notes_show_a_clear_message(data_dir: Path) -> None:
 
 
 def test_engine_errors_are_shown_and_the_draft_is_kept(data_dir: Path) -> None:
-    with mock.patch("coach.pipeline.run_coach", side_effect=LlmError("The model timed out.")):
+    with mock.patch("coach.llm.pipeline.run_coach", side_effect=LlmError("The model timed out.")):
         app = _coach(_app())
     assert app.error[0].value == "The model timed out."
     assert not app.exception
@@ -136,7 +136,7 @@ def test_a_model_fallback_is_visible(data_dir: Path) -> None:
         )
         return result.model_copy(update={"flags": [flag]})
 
-    with mock.patch("coach.pipeline.run_coach", side_effect=fell_back):
+    with mock.patch("coach.llm.pipeline.run_coach", side_effect=fell_back):
         app = _coach(_app())
     assert any("rate-limited" in w.value for w in app.warning)
 
@@ -160,7 +160,7 @@ def test_a_configured_model_is_offered_with_redaction_and_a_masked_key(
         return run_coach(notes, **{**kwargs, "options": RunOptions(engine=Engine.OFFLINE)})
 
     app.sidebar.text_input(key="people").input("Dana Kim").run()
-    with mock.patch("coach.pipeline.run_coach", side_effect=record):
+    with mock.patch("coach.llm.pipeline.run_coach", side_effect=record):
         _coach(app)
     assert seen["options"].engine is Engine.LLM
     assert seen["names"].people == ["Dana Kim"]
@@ -217,7 +217,7 @@ def test_no_user_text_is_rendered_as_html() -> None:
 
 @pytest.mark.parametrize("error", [InputError("The notes are empty.")])
 def test_input_errors_from_the_engine(error: Exception, data_dir: Path) -> None:
-    with mock.patch("coach.pipeline.run_coach", side_effect=error):
+    with mock.patch("coach.llm.pipeline.run_coach", side_effect=error):
         app = _coach(_app())
     assert app.error[0].value == str(error)
 

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from coach.config import PROJECT_ROOT
+from coach.llm.pipeline import run_coach
 from coach.models import Flag, Placeholder, Question, Section
-from coach.pipeline import run_coach
 
 APP = str(PROJECT_ROOT / "app.py")
 NOTES = "Situation: checkout p99 was 850ms.\nAction: I moved the call to a queue."
@@ -43,7 +43,7 @@ def test_model_text_is_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     app.text_area(key="notes").input(NOTES)
-    with mock.patch("coach.pipeline.run_coach", side_effect=_with_model_markup):
+    with mock.patch("coach.llm.pipeline.run_coach", side_effect=_with_model_markup):
         next(b for b in app.button if b.label == "Coach").click()
         app.run()
     assert not app.exception, app.exception

@@ -21,8 +21,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-import coach.bank
-from coach.bank import (
+import coach.bank.store
+from coach.bank.store import (
     BANK_FILENAME,
     LEADERSHIP_PRINCIPLES,
     Answer,
@@ -34,10 +34,10 @@ from coach.bank import (
     upgrade,
 )
 from coach.config import PROJECT_ROOT, get_settings
-from coach.engine import coach_offline
 from coach.errors import CoachError, StoryBankError
+from coach.judgement.offline import coach_offline
+from coach.judgement.rubrics import RubricSet
 from coach.models import CoachResult, Engine, Framework, Level
-from coach.rubrics import RubricSet
 
 NOTES = """Checkout p99 latency was 2.1s at peak and pages woke the on-call team every night.
 I owned the fix before the holiday freeze; the target was p99 under 500ms.
@@ -301,16 +301,16 @@ def test_a_number_taken_meanwhile_is_retried(
 ) -> None:
     story = bank.create_story("Contended")
     bank.add_version(story.id, notes=NOTES, result=result, answers=[])
-    real = coach.bank._next_version_number
+    real = coach.bank.store._next_version_number
     stale = iter([1, 1])  # as if another writer had just committed version 1
 
     def next_number(session: Session, story_id: int) -> int:
         return next(stale, None) or real(session, story_id)
 
-    monkeypatch.setattr(coach.bank, "_next_version_number", next_number)
+    monkeypatch.setattr(coach.bank.store, "_next_version_number", next_number)
     assert bank.add_version(story.id, notes=NOTES, result=result, answers=[]).number == 2
 
-    monkeypatch.setattr(coach.bank, "_next_version_number", lambda session, story_id: 1)
+    monkeypatch.setattr(coach.bank.store, "_next_version_number", lambda session, story_id: 1)
     with pytest.raises(StoryBankError, match=r"other saves kept taking its number\. Try again\.$"):
         bank.add_version(story.id, notes=NOTES, result=result, answers=[])
     assert [v.number for v in bank.get_story(story.id).versions] == [1, 2]
@@ -545,7 +545,7 @@ def test_a_locked_database_is_reported(
     tmp_path: Path, bank: StoryBank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     story = bank.create_story("Locked")
-    monkeypatch.setattr(coach.bank, "_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(coach.bank.store, "_BUSY_TIMEOUT_MS", 50)
     hurried = StoryBank.for_data_dir(tmp_path)
     holder = sqlite3.connect(tmp_path / BANK_FILENAME, isolation_level=None)
     try:

@@ -21,19 +21,19 @@ import pytest
 from pydantic import PrivateAttr
 
 from benchmarks.fake_model import EchoModel, coach_with
-from coach import rate_gate
-from coach.batch import BatchReport, Story, finished_ids, read_stories, run_batch, to_do
-from coach.caller import ModelCaller
-from coach.cli import main
 from coach.config import PROJECT_ROOT, Settings
-from coach.corpus import read_corpus
 from coach.errors import InputError
-from coach.llm import build_chat_model
-from coach.llm_answers import JudgeVerdict
+from coach.judgement.rubrics import RubricSet
+from coach.learning.corpus import read_corpus
+from coach.llm import rate_gate
+from coach.llm.answers import JudgeVerdict
+from coach.llm.caller import ModelCaller
+from coach.llm.factory import build_chat_model
+from coach.llm.pipeline import RunOptions, run_coach
+from coach.llm.rate_gate import RateGate, retry_after
 from coach.models import CoachResult, Engine
-from coach.pipeline import RunOptions, run_coach
-from coach.rate_gate import RateGate, retry_after
-from coach.rubrics import RubricSet
+from coach.surfaces.batch import BatchReport, Story, finished_ids, read_stories, run_batch, to_do
+from coach.surfaces.cli import main
 
 from .fakes import completion
 
@@ -290,7 +290,7 @@ def test_a_bad_line_does_not_stop_a_concurrent_batch(tmp_path: Path) -> None:
 
 def _offline(notes: str) -> CoachResult:
     from coach.config import get_settings
-    from coach.rubrics import load_rubrics
+    from coach.judgement.rubrics import load_rubrics
 
     settings = get_settings()
     return run_coach(

@@ -14,8 +14,9 @@ import pytest
 import tiktoken
 import tiktoken_ext.openai_public as openai_public  # type: ignore[import-untyped]
 
-from coach import budget
-from coach.budget import (
+from coach.errors import BudgetError, CoachError, ConfigError
+from coach.llm import budget
+from coach.llm.budget import (
     TokenCount,
     Usage,
     check_run_budget,
@@ -24,7 +25,6 @@ from coach.budget import (
     encoding_for,
     prepare_tiktoken,
 )
-from coach.errors import BudgetError, CoachError, ConfigError
 
 # tiktoken's cache names (sha1 of the blob URL) and pinned sha256 hashes, from the API brief.
 FILES = {

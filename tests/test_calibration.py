@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from coach.calibration import grade_case_studies, seed_case_studies
+from coach.judgement.rubrics import RubricSet
+from coach.learning.calibration import grade_case_studies, seed_case_studies
 from coach.models import Level
-from coach.rubrics import RubricSet
 
 
 def test_seed_case_studies_read_at_their_levels_and_are_well_quantified(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from coach.caseless import CaselessPattern
+from coach.judgement.caseless import CaselessPattern
 from tests.strategies import joined_pieces
 
 # Letters that fold differently under str.lower() and IGNORECASE ("İ", "ı", "ſ", the Kelvin sign),

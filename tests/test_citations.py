@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from coach.citations import cited_spans, numbered_notes
-from coach.engine import prepare_notes
-from coach.rubrics import RubricSet
+from coach.judgement.offline import prepare_notes
+from coach.judgement.rubrics import RubricSet
+from coach.llm.citations import cited_spans, numbered_notes
 
 NOTES = (
     "Situation: our export took 2+ hours every night.\n\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.cli import main
 from coach.config import PROJECT_ROOT
+from coach.surfaces.cli import main
 
 from .conftest import STORY_BANK
 
@@ -207,7 +207,7 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     # Not from the repo: a developer's .env there could configure a model, and a child process
     # has no pytest-socket to stop it calling out.
     done = subprocess.run(
-        [sys.executable, "-m", "coach.cli", "coach", str(notes_file), "--format", "json"],
+        [sys.executable, "-m", "coach", "coach", str(notes_file), "--format", "json"],
         capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from coach.config import PROJECT_ROOT
-from coach.corpus import read_corpus
-from coach.engine import coach_offline
+from coach.judgement.offline import coach_offline
+from coach.judgement.rubrics import RubricSet
+from coach.learning.corpus import read_corpus
 from coach.models import Framework, Level
-from coach.report import contract_json, to_contract, to_markdown
-from coach.rubrics import RubricSet
+from coach.surfaces.report import contract_json, to_contract, to_markdown
 
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "contract.json"
 # Both targets and both frameworks, spread over the corpus so each is seen in every source.

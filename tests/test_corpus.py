@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from coach.config import PROJECT_ROOT
-from coach.corpus import Dimension, datasheet, read_adversarial_sets, read_corpus
-from coach.cross_validation import as_written, grouped_folds, shuffled
 from coach.errors import InputError
+from coach.learning.corpus import Dimension, datasheet, read_adversarial_sets, read_corpus
+from coach.learning.cross_validation import as_written, grouped_folds, shuffled
 from coach.models import Section
 
 CORPUS = PROJECT_ROOT / "corpus"

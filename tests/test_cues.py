@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.cues import CueSet, Phrase, tokenize
 from coach.errors import PhraseError
+from coach.judgement.cues import CueSet, Phrase, tokenize
 
 
 def _found(phrase: str, text: str, unit_starts: tuple[int, ...] = (0,)) -> list[str]:

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from coach.calibration import seed_case_studies
 from coach.config import get_settings
-from coach.export import (
+from coach.judgement.rubrics import RubricSet
+from coach.learning.calibration import seed_case_studies
+from coach.llm.pipeline import RunOptions, run_coach
+from coach.models import SECTION_TITLES, CoachResult, Engine, Framework, Level, Section
+from coach.surfaces.export import (
     UNTITLED,
     SpokenVersion,
     case_study_markdown,
@@ -18,10 +21,7 @@ from coach.export import (
     spoken_version,
     story_json,
 )
-from coach.models import SECTION_TITLES, CoachResult, Engine, Framework, Level, Section
-from coach.pipeline import RunOptions, run_coach
-from coach.report import markdown_escape, to_contract
-from coach.rubrics import RubricSet
+from coach.surfaces.report import markdown_escape, to_contract
 
 from .conftest import coach
 from .fakes import ScriptedModel, script

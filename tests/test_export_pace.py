@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from coach.export import spoken_version_for
-from coach.rubrics import RubricSet
+from coach.judgement.rubrics import RubricSet
+from coach.surfaces.export import spoken_version_for
 
 from .conftest import coach
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from coach.config import PROJECT_ROOT
-from coach.engine import coach_offline
-from coach.figure_tagger import gold_tags, merge, stretches, tokens_of
-from coach.figures import figure_from_span
+from coach.judgement.figure_tagger import gold_tags, merge, stretches, tokens_of
+from coach.judgement.figures import figure_from_span
+from coach.judgement.offline import coach_offline
+from coach.judgement.restructurer import analyse
+from coach.judgement.rubrics import load_rubrics
 from coach.models import Figure, MetricKind
-from coach.restructurer import analyse
-from coach.rubrics import load_rubrics
 
 
 def _figure(notes: str, text: str, kind: MetricKind = MetricKind.COUNT, value: float = 7) -> Figure:

@@ -9,9 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.figures import _ASCII_DIGIT_OR_DOLLAR, _DIGIT_OR_CURRENCY, _PERCENTILE, pair_changes
+from coach.judgement.figures import (
+    _ASCII_DIGIT_OR_DOLLAR,
+    _DIGIT_OR_CURRENCY,
+    _PERCENTILE,
+    pair_changes,
+)
+from coach.judgement.rubrics import RubricSet
 from coach.models import MetricKind
-from coach.rubrics import RubricSet
 from tests.strategies import joined_pieces
 
 from .conftest import figures_in

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from coach.judgement.rubrics import RubricSet
 from coach.models import CoachResult, Level, MetricCheck
-from coach.rubrics import RubricSet
 
 from .conftest import coach
 

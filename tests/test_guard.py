@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.guard import SourceFacts, check_text, locate_quote
-from coach.rubrics import RubricSet
+from coach.judgement.rubrics import RubricSet
+from coach.llm.guard import SourceFacts, check_text, locate_quote
 
 NOTES = (
     "We cut p99 from 850ms to 620ms on the checkout service over two weeks. I helped the "

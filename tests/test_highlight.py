@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.highlight import highlighted_markdown
-from coach.report import markdown_escape
+from coach.surfaces.highlight import highlighted_markdown
+from coach.surfaces.report import markdown_escape
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.injection import find_injections, mask, readable_views
-from coach.rubrics import RubricSet
+from coach.judgement.injection import find_injections, mask, readable_views
+from coach.judgement.rubrics import RubricSet
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from coach.config import PROJECT_ROOT
-from coach.injection import LEARNED_CODE, find_injections, sentence_features
-from coach.injection_model import InjectionModel
-from coach.injection_training import text_examples
-from coach.rubrics import load_rubrics
-from coach.sequence_model import TrainingRecord
+from coach.judgement.injection import LEARNED_CODE, find_injections, sentence_features
+from coach.judgement.injection_model import InjectionModel
+from coach.judgement.rubrics import load_rubrics
+from coach.judgement.sequence_model import TrainingRecord
+from coach.learning.injection_training import text_examples
 
 RUBRICS = load_rubrics(PROJECT_ROOT / "rubrics")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from coach.config import PROJECT_ROOT
-from coach.corpus import read_corpus
-from coach.language import language_flag, mostly_not_english
-from coach.rubrics import RubricSet
+from coach.judgement.language import language_flag, mostly_not_english
+from coach.judgement.rubrics import RubricSet
+from coach.learning.corpus import read_corpus
 
 OTHER_LANGUAGES = [
     "Der nächtliche Export dauerte zwei Stunden. Ich habe die Abfrage neu geschrieben, und die "

@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from coach.engine import coach_offline
-from coach.level_model import LevelModel
+from coach.judgement.level_model import LevelModel
+from coach.judgement.offline import coach_offline
+from coach.judgement.rubrics import RubricSet
+from coach.judgement.sequence_model import TrainingRecord
 from coach.models import Level
-from coach.rubrics import RubricSet
-from coach.sequence_model import TrainingRecord
 
 LEVELS = [Level.L5, Level.L6, Level.L7]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coach.engine import coach_offline, prepare_notes
+from coach.judgement.offline import coach_offline, prepare_notes
+from coach.judgement.rubrics import RubricSet
 from coach.models import Framework, Level
-from coach.rubrics import RubricSet
 
 from .conftest import coach
 

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from coach import bank, cues, export, figures, levels, prose
+from coach.bank import store as bank
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
-from coach.guard import PLACEHOLDER
+from coach.judgement import cues, figures, levels, prose
 from coach.lexicon import Lexicon, alternation, load_lexicon, read_lexicon
+from coach.llm.guard import PLACEHOLDER
 from coach.models import HeaderFacts, PsiSection
+from coach.surfaces import export
 
 LEXICON_FILE = "lexicon.v1.yaml"
 # Lists shown as they are written (names), not compared with lower-cased words.

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from coach.config import PROJECT_ROOT, Settings
-from coach.guard import SourceFacts, check_text
+from coach.judgement.rubrics import RubricSet
+from coach.llm.guard import SourceFacts, check_text
+from coach.llm.pipeline import RunOptions, run_coach
 from coach.models import Engine, Section
-from coach.pipeline import RunOptions, run_coach
-from coach.rubrics import RubricSet
 from tests.llama_server import LOCAL_ENV, local_settings
 
 pytestmark = [pytest.mark.llamacpp, pytest.mark.allow_hosts(["127.0.0.1"])]
@@ -30,7 +30,7 @@ NOTES = (
     "Action: I profiled the service and moved the inventory check to a queue.\n"
     "Result: p99 dropped from 850ms to 320ms over two weeks.\n"
 )
-# The caller's reasons for a request that never got an answer from the server (coach/caller.py).
+# The caller's reasons for a request that never got an answer from the server (coach/llm/caller.py).
 # A fallback for any other reason (junk, a cut-off or unreadable answer) means the server answered.
 NOT_ANSWERED = ("could not be reached", "did not answer")
 
@@ -45,8 +45,8 @@ def settings(llama_base_url: str, tmp_path: Path, without_proxies: None) -> Sett
 def test_pipeline_runs_over_http_and_nothing_unsupported_survives(
     settings: Settings, rubrics: RubricSet
 ) -> None:
-    from coach.llm import build_chat_model
-    from coach.llm_cache import SQLiteLLMCache
+    from coach.llm.cache import SQLiteLLMCache
+    from coach.llm.factory import build_chat_model
 
     result = run_coach(
         NOTES,
@@ -93,7 +93,7 @@ def test_cli_with_a_local_server(llama_base_url: str, tmp_path: Path) -> None:
         "STORYCOACH_TIKTOKEN_CACHE_DIR": str(tmp_path / "tiktoken"),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "coach.cli", "coach", str(notes), "--format", "json"],
+        [sys.executable, "-m", "coach", "coach", str(notes), "--format", "json"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage
 from pydantic import BaseModel
 
 from coach.config import Settings
-from coach.llm import build_chat_model
+from coach.llm.factory import build_chat_model
 from tests.llama_server import MODEL_ALIAS, local_settings
 
 # pytest-socket: the repo runs with --disable-socket; allow_hosts lets these tests create sockets

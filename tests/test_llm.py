@@ -12,11 +12,11 @@ import httpx2
 import pytest
 from pydantic import AliasChoices
 
-from coach.caller import ModelCaller
 from coach.config import PROJECT_ROOT, Settings
 from coach.errors import ConfigError, LlmError
-from coach.llm import build_chat_model
-from coach.llm_answers import JudgeVerdict
+from coach.llm.answers import JudgeVerdict
+from coach.llm.caller import ModelCaller
+from coach.llm.factory import build_chat_model
 
 from .fakes import completion
 

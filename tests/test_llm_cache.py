@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
 
-from coach.llm_cache import SQLiteLLMCache
+from coach.llm.cache import SQLiteLLMCache
 
 from .fakes import ScriptedModel, completion, tool_reply
 
@@ -109,7 +109,7 @@ def test_another_process_sees_the_entries(db: Path, cache: SQLiteLLMCache) -> No
     child = (
         "import sys; from pathlib import Path\n"
         "from langchain_core.outputs import Generation\n"
-        "from coach.llm_cache import SQLiteLLMCache\n"
+        "from coach.llm.cache import SQLiteLLMCache\n"
         "SQLiteLLMCache(Path(sys.argv[1])).update('p', 'm', [Generation(text='from the child')])\n"
     )
     subprocess.run([sys.executable, "-c", child, str(db)], check=True, timeout=60)

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from coach.config import PROJECT_ROOT, Settings
-from coach.engine import prepare_notes
 from coach.errors import BudgetError
-from coach.llm_cache import SQLiteLLMCache
+from coach.judgement.offline import prepare_notes
+from coach.judgement.rubrics import RubricSet, load_rubrics
+from coach.llm.cache import SQLiteLLMCache
+from coach.llm.pipeline import RunOptions, run_coach
+from coach.llm.redaction import RedactionList
 from coach.models import CoachResult, Engine, Level, Section
-from coach.pipeline import RunOptions, run_coach
-from coach.redaction import RedactionList
-from coach.report import to_contract
-from coach.rubrics import RubricSet, load_rubrics
+from coach.surfaces.report import to_contract
 
 from . import fakes
 from .fakes import ScriptedModel, http_error, steps_seen, timeout_error, tool_reply

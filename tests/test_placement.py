@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach.cues import Hit
-from coach.placement import hits_inside
-from coach.rubrics import ScoringKey
+from coach.judgement.cues import Hit
+from coach.judgement.placement import hits_inside
+from coach.judgement.rubrics import ScoringKey
 
 
 def _hit(owner: str, start: int, end: int) -> Hit[ScoringKey]:

@@ -9,7 +9,8 @@ import pytest
 
 from coach.config import PROJECT_ROOT
 from coach.errors import PromptError
-from coach.prompts import (
+from coach.judgement.rubrics import RubricSet
+from coach.llm.prompts import (
     PromptTemplate,
     boundary_for,
     level_rubric_text,
@@ -17,7 +18,6 @@ from coach.prompts import (
     prompt_files,
     star_rubric_text,
 )
-from coach.rubrics import RubricSet
 
 from .conftest import figures_in
 

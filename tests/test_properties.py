@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.errors import InputError
+from coach.judgement.prose import only_allowed_edits
+from coach.judgement.rubrics import RubricSet
 from coach.models import CoachResult, Level, Section
-from coach.prose import only_allowed_edits
-from coach.rubrics import RubricSet
 
 from .conftest import coach
 

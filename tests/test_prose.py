@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from coach.prose import (
+from coach.judgement.prose import (
     IRREGULAR_PAST,
     NOT_PAST_ED,
     SECTION_LABELS,

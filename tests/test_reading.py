@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.drafts import save_draft
-from coach.engine import check_notes
 from coach.errors import InputError
-from coach.reading import decode_notes, read_notes_file
+from coach.judgement.offline import check_notes
+from coach.surfaces.drafts import save_draft
+from coach.surfaces.reading import decode_notes, read_notes_file
 
 LIMIT = 1_000
 

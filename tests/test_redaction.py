@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from coach.redaction import Redacted, RedactionList, preview, redact
+from coach.llm.redaction import Redacted, RedactionList, preview, redact
 
 NAMES = RedactionList(
     companies=["Acme", "Acme Corp.", "Globex"],

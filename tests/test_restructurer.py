@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from coach.judgement.restructurer import restructure, to_psi
+from coach.judgement.rubrics import RubricSet
+from coach.judgement.sequence_model import LOW_CONFIDENCE
 from coach.models import Framework, PsiSection, Section
-from coach.restructurer import restructure, to_psi
-from coach.rubrics import RubricSet
-from coach.sequence_model import LOW_CONFIDENCE
 
 from .conftest import coach
 

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 
 from coach.config import PROJECT_ROOT
 from coach.errors import CoachError, RubricError
-from coach.injection_model import InjectionModel
-from coach.level_model import LevelModel
-from coach.rubrics import (
+from coach.judgement.injection_model import InjectionModel
+from coach.judgement.level_model import LevelModel
+from coach.judgement.rubrics import (
     GuardRubric,
     InjectionRubric,
     LanguageRubric,
@@ -24,7 +24,7 @@ from coach.rubrics import (
     load_rubrics,
     rubric_files,
 )
-from coach.sequence_model import FigureModel, PlacementModel
+from coach.judgement.sequence_model import FigureModel, PlacementModel
 from tests.conftest import rubrics_copy
 from tests.strategies import joined_pieces
 
@@ -142,7 +142,7 @@ def test_lower_cased_matching_finds_what_case_insensitive_matching_finds(text: s
 def test_a_misspelt_rubric_key_is_one_clear_line_and_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from coach.cli import main
+    from coach.surfaces.cli import main
 
     rubrics_copy(tmp_path, "overall.v2.yaml", "level_fit:", "level_fitt:")
     monkeypatch.setenv("STORYCOACH_RUBRICS_DIR", str(tmp_path))

@@ -9,8 +9,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from coach.config import PROJECT_ROOT
-from coach.rubrics import RubricSet, load_rubrics
-from coach.segmenter import (
+from coach.judgement.rubrics import RubricSet, load_rubrics
+from coach.judgement.segmenter import (
     _is_abbreviation,
     _trim,
     count_words,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coach.judgement.sequence_model import PlacementModel, TrainingRecord
 from coach.models import Section
-from coach.sequence_model import PlacementModel, TrainingRecord
 
 LABELS = [Section.SITUATION, Section.ACTION, Section.RESULT]
 FEATURES = ["a", "b", "c", "d"]

@@ -7,9 +7,9 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coach.judgement.restructurer import _best_path
+from coach.judgement.rubrics import RubricSet, StarPlusRubric
 from coach.models import Section
-from coach.restructurer import _best_path
-from coach.rubrics import RubricSet, StarPlusRubric
 
 SECTIONS = len(Section)
 

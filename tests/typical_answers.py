@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from coach.answers import Slot
+from coach.judgement.answers import Slot
 from coach.models import MetricCheck, Question
 
 SECTIONS: Final = {

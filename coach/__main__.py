@@ -1,0 +1,7 @@
+"""`python -m coach`: the storycoach command."""
+
+import sys
+
+from coach.surfaces.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""Find text in the notes that tries to instruct the coach or a model, and mask it out."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from typing import Final
+
+from coach.judgement.injection_model import InjectionModel
+from coach.judgement.rubrics import InjectionRubric
+from coach.judgement.segmenter import Line, split_lines, split_sentences
+from coach.models import Excerpt, Flag
+
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
+# Characters that hide a word from a pattern without changing how it reads: zero-width marks and
+# soft hyphens are dropped; letters from other scripts that look like Latin ones are read as them.
+_INVISIBLE: Final = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+_LOOK_ALIKES: Final = str.maketrans(
+    "аеорсухіјѕԁɡοαειкνρτυАЕОРСХІЈЅВМНКТ",
+    "aeopcyxijsdgoaeikvptuAEOPCXIJSBMHKT",
+)
+_LEET: Final = str.maketrans("013457@$", "oieastas")
+# A word of letters with two or more of those digits in it ("1gn0r3"), unlike "p99", "k8s", "ec2".
+_LEET_WORD: Final = re.compile(r"\b(?=[\w@$]*[A-Za-z])(?:[A-Za-z]*[013457@$]){2,}[\w@$]*")
+
+
+def readable_views(notes: str) -> list[tuple[str, list[int] | None]]:
+    """The notes as a pattern should read them: as written, then (where it differs) with
+    invisible characters dropped, compatibility forms folded (full-width letters) and look-alike
+    letters read as Latin, then that again with digits read as the letters they imitate. A view
+    whose characters are not those of the notes one for one comes with the index in `notes` of
+    each of its characters."""
+    views: list[tuple[str, list[int] | None]] = [(notes, None)]
+    plain, origin = notes, None
+    if not notes.isascii():  # ASCII text has nothing to drop or fold: the common case, kept fast
+        chars: list[str] = []
+        positions: list[int] = []
+        for index, char in enumerate(notes):
+            if char in _INVISIBLE:
+                continue
+            folded = (
+                unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKES)
+                if ord(char) > 127
+                else char
+            )
+            chars.append(folded)
+            positions.extend([index] * len(folded))
+        plain, origin = "".join(chars), positions
+        if plain != notes:
+            views.append((plain, origin))
+    if _LEET_WORD.search(plain):
+        views.append((plain.translate(_LEET), origin))
+    return views
+
+
+_WORDS_AND_MARKS: Final = re.compile(r"[^\W_]+|[^\w\s]+")
+_PREFIX: Final = 5  # "summariser", "summarizer", "summary" share "summa"
+
+
+def sentence_features(sentence: str) -> list[str]:
+    """What the learned injection reader sees of a sentence, read as `readable_views` reads it:
+    its words and runs of marks ("<|", "</"), word pairs, the first letters of long words, and
+    each letter of words in other scripts (an instruction in Japanese has no spaces)."""
+    view = readable_views(sentence)[-1][0].lower()
+    tokens = _WORDS_AND_MARKS.findall(view)
+    features = {"u=" + token for token in tokens}
+    features.update(f"b={first}|{second}" for first, second in itertools.pairwise(tokens))
+    for token in tokens:
+        if len(token) > _PREFIX and token.isascii() and token.isalpha():
+            features.add("p=" + token[:_PREFIX])
+        elif not token.isascii() and token.isalpha():
+            features.update("c=" + char for char in token)
+    if not sentence.isascii():
+        features.add("nonascii")
+    return list(features)
+
+
+def sentences_of(notes: str, lines: list[Line]) -> list[tuple[int, int]]:
+    """Every sentence of every line, label included, as spans: what the reader scores."""
+    found: list[tuple[int, int]] = []
+    for line in lines:
+        found += [(s, e) for s, e in split_sentences(notes, *line.span) if not notes[s:e].isspace()]
+    return found
+
+
+def find_injections(
+    notes: str,
+    rubric: InjectionRubric,
+    lines: list[Line] | None = None,
+    model: InjectionModel | None = None,
+) -> list[Flag]:
+    """One flag per kind of injected instruction, with the sentences that carry it; with a
+    learned `model`, one more for the sentences it reads as instructions that no pattern named."""
+    if lines is None:
+        lines = split_lines(notes)
+    flags = _pattern_flags(notes, rubric, lines)
+    if model is not None:
+        taken = [(e.start, e.end) for flag in flags for e in flag.evidence]
+        evidence = [
+            Excerpt.of(notes, start, end)
+            for start, end in sentences_of(notes, lines)
+            if not any(s <= start and end <= e for s, e in taken)
+            and model.flags(sentence_features(notes[start:end]))
+        ]
+        if evidence:
+            flags.append(Flag(code=LEARNED_CODE, message=rubric.learned_message, evidence=evidence))
+    return flags
+
+
+LEARNED_CODE: Final = "injection_learned"
+
+
+def _pattern_flags(notes: str, rubric: InjectionRubric, lines: list[Line]) -> list[Flag]:
+    flags: list[Flag] = []
+    code = [m.span() for m in _CODE_SPAN.finditer(notes)] if "`" in notes else []
+    views = readable_views(notes)
+    for kind in rubric.patterns:
+        evidence: dict[tuple[int, int], Excerpt] = {}
+        for text, origin in views:
+            lowered = text.lower()
+            if not kind.may_match(lowered):
+                continue
+            # Patterns are ASCII-caseless; lower-cased text (same length, same spans) lets the
+            # patterns written for other scripts match capitals too ("Игнорируй").
+            subject = lowered if len(lowered) == len(text) else text
+            for match in kind.finditer(subject, lowered):
+                begin, finish = match.span()
+                if origin is not None:
+                    begin, finish = origin[begin], origin[max(begin, finish - 1)] + 1
+                if any(s <= begin and finish <= e for s, e in code):
+                    continue  # `</notes>` in backticks is code being talked about
+                start, end = _enclosing(notes, lines, begin, finish, kind.scope == "line")
+                evidence[(start, end)] = Excerpt.of(notes, start, end)
+        if evidence:
+            flags.append(
+                Flag(
+                    code=kind.code,
+                    message=kind.message,
+                    evidence=sorted(evidence.values(), key=_at),
+                )
+            )
+    return flags
+
+
+def _at(excerpt: Excerpt) -> int:
+    return excerpt.start
+
+
+def _enclosing(
+    notes: str, lines: list[Line], start: int, end: int, whole_line: bool
+) -> tuple[int, int]:
+    """The sentence (or the line) that holds [start, end)."""
+    for line in lines:
+        line_start, line_end = line.span
+        if line_start <= start and end <= line_end:
+            if whole_line:
+                return line_start, line_end
+            pieces = split_sentences(notes, line_start, line_end)
+            covering = [p for p in pieces if p[0] < end and start < p[1]]
+            if covering:
+                return min(p[0] for p in covering), max(max(p[1] for p in covering), end)
+    return start, end
+
+
+def mask(notes: str, flags: list[Flag]) -> str:
+    """The notes with flagged sentences blanked, same length, so every span still indexes them."""
+    if not flags:
+        return notes
+    chars = list(notes)
+    for flag in flags:
+        for excerpt in flag.evidence:
+            for i in range(excerpt.start, excerpt.end):
+                if chars[i] not in "\r\n":
+                    chars[i] = " "
+    return "".join(chars)
