@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from coach.bank.store import (
+from coach.bank import (
     HEADER_FACTS,
     LEADERSHIP_PRINCIPLES,
     TARGETS,
@@ -27,7 +27,6 @@ from coach.judgement.levels import meter_position
 from coach.judgement.prose import join_sentences
 from coach.judgement.rubrics import load_rubrics
 from coach.judgement.sequence_model import LOW_CONFIDENCE
-from coach.llm.pipeline import RunOptions
 from coach.llm.redaction import RedactionList
 from coach.models import (
     LEVEL_ORDER,
@@ -39,6 +38,7 @@ from coach.models import (
     Framework,
     Level,
     LevelSignal,
+    RunOptions,
     Score,
     StoryElement,
 )

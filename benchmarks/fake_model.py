@@ -19,8 +19,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from coach.config import Settings
 from coach.judgement.restructurer import restructure
 from coach.judgement.rubrics import RubricSet
-from coach.llm.pipeline import RunOptions, run_coach
-from coach.models import CoachResult, Engine
+from coach.llm.pipeline import run_coach
+from coach.models import CoachResult, Engine, RunOptions
 
 _BETWEEN = re.compile(r"(=====NOTES [0-9a-f]+=====)\n(.*)\n\1", re.DOTALL)
 

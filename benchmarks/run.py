@@ -39,8 +39,8 @@ from coach.judgement.rubrics import load_rubrics
 from coach.judgement.segmenter import split_lines, split_units
 from coach.learning.calibration import read_seed
 from coach.learning.corpus import read_adversarial_sets, read_corpus, read_corpus_file
-from coach.llm.pipeline import RunOptions, run_coach
-from coach.models import Engine, Framework, Level
+from coach.llm.pipeline import run_coach
+from coach.models import Engine, Framework, Level, RunOptions
 from coach.surfaces.batch import Story, run_batch
 from tests.processes import answers, free_port, running
 
@@ -166,7 +166,7 @@ def bench_app() -> None:
     """Seconds from `streamlit run` to a healthy server and a first drawn page; a Coach run."""
     from streamlit.testing.v1 import AppTest
 
-    from coach.bank.store import StoryBank
+    from coach.bank import StoryBank
     from coach.surfaces.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as folder:

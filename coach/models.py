@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -417,3 +418,12 @@ class CoachResult(_Frozen):
         description="Answers read after the notes, each as its own paragraph: spans past the "
         "notes' length are theirs.",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What the user chose for one run."""
+
+    target: Level = Level.L6
+    framework: Framework = Framework.STAR
+    engine: Engine | None = None  # None: the model when one is configured, else offline

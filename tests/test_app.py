@@ -10,11 +10,11 @@ from unittest import mock
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from coach.bank.store import StoryBank
+from coach.bank import StoryBank
 from coach.config import PROJECT_ROOT
 from coach.errors import InputError, LlmError
-from coach.llm.pipeline import RunOptions, run_coach
-from coach.models import Engine
+from coach.llm.pipeline import run_coach
+from coach.models import Engine, RunOptions
 
 from .conftest import rubrics_copy
 

@@ -21,18 +21,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+import coach.bank.database
 import coach.bank.store
-from coach.bank.store import (
-    BANK_FILENAME,
-    LEADERSHIP_PRINCIPLES,
-    Answer,
-    Base,
-    StoryBank,
-    alembic_config,
-    make_engine,
-    sqlite_url,
-    upgrade,
-)
+from coach.bank import LEADERSHIP_PRINCIPLES, Answer, StoryBank
+from coach.bank.database import BANK_FILENAME, alembic_config, make_engine, sqlite_url, upgrade
+from coach.bank.schema import Base
 from coach.config import PROJECT_ROOT, get_settings
 from coach.errors import CoachError, StoryBankError
 from coach.judgement.offline import coach_offline
@@ -545,7 +538,7 @@ def test_a_locked_database_is_reported(
     tmp_path: Path, bank: StoryBank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     story = bank.create_story("Locked")
-    monkeypatch.setattr(coach.bank.store, "_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(coach.bank.database, "_BUSY_TIMEOUT_MS", 50)
     hurried = StoryBank.for_data_dir(tmp_path)
     holder = sqlite3.connect(tmp_path / BANK_FILENAME, isolation_level=None)
     try:
@@ -625,7 +618,7 @@ def test_the_alembic_command_migrates_the_configured_database_url(tmp_path: Path
         "STORYCOACH_DATA_DIR": str(tmp_path / "data"),
     }
     alembic = Path(sys.executable).parent / "alembic"
-    ini = PROJECT_ROOT / "coach" / "migrations" / "alembic.ini"
+    ini = PROJECT_ROOT / "coach" / "bank" / "migrations" / "alembic.ini"
     done = subprocess.run(
         [str(alembic), "-c", str(ini), "upgrade", "head"],
         capture_output=True, text=True, env=env, cwd=tmp_path, check=False, timeout=120,

@@ -29,9 +29,9 @@ from coach.llm import rate_gate
 from coach.llm.answers import JudgeVerdict
 from coach.llm.caller import ModelCaller
 from coach.llm.factory import build_chat_model
-from coach.llm.pipeline import RunOptions, run_coach
+from coach.llm.pipeline import run_coach
 from coach.llm.rate_gate import RateGate, retry_after
-from coach.models import CoachResult, Engine
+from coach.models import CoachResult, Engine, RunOptions
 from coach.surfaces.batch import BatchReport, Story, finished_ids, read_stories, run_batch, to_do
 from coach.surfaces.cli import main
 

@@ -11,8 +11,8 @@ import pytest
 from coach.config import get_settings
 from coach.judgement.rubrics import RubricSet
 from coach.learning.calibration import seed_case_studies
-from coach.llm.pipeline import RunOptions, run_coach
-from coach.models import SECTION_TITLES, CoachResult, Engine, Framework, Level, Section
+from coach.llm.pipeline import run_coach
+from coach.models import SECTION_TITLES, CoachResult, Engine, Framework, Level, RunOptions, Section
 from coach.surfaces.export import (
     UNTITLED,
     SpokenVersion,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.bank import store as bank
+from coach.bank import principles as bank
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
 from coach.judgement import cues, figures, levels, prose

@@ -18,8 +18,8 @@ import pytest
 from coach.config import PROJECT_ROOT, Settings
 from coach.judgement.rubrics import RubricSet
 from coach.llm.guard import SourceFacts, check_text
-from coach.llm.pipeline import RunOptions, run_coach
-from coach.models import Engine, Section
+from coach.llm.pipeline import run_coach
+from coach.models import Engine, RunOptions, Section
 from tests.llama_server import LOCAL_ENV, local_settings
 
 pytestmark = [pytest.mark.llamacpp, pytest.mark.allow_hosts(["127.0.0.1"])]

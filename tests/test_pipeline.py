@@ -15,9 +15,9 @@ from coach.errors import BudgetError
 from coach.judgement.offline import prepare_notes
 from coach.judgement.rubrics import RubricSet, load_rubrics
 from coach.llm.cache import SQLiteLLMCache
-from coach.llm.pipeline import RunOptions, run_coach
+from coach.llm.pipeline import run_coach
 from coach.llm.redaction import RedactionList
-from coach.models import CoachResult, Engine, Level, Section
+from coach.models import CoachResult, Engine, Level, RunOptions, Section
 from coach.surfaces.report import to_contract
 
 from . import fakes

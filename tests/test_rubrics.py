@@ -11,19 +11,11 @@ from coach.config import PROJECT_ROOT
 from coach.errors import CoachError, RubricError
 from coach.judgement.injection_model import InjectionModel
 from coach.judgement.level_model import LevelModel
-from coach.judgement.rubrics import (
-    GuardRubric,
-    InjectionRubric,
-    LanguageRubric,
-    LevelRubric,
-    OverallRubric,
-    QuantificationRubric,
-    ReachRubric,
-    StarPlusRubric,
-    load_rubric,
-    load_rubrics,
-    rubric_files,
-)
+from coach.judgement.rubrics import OverallRubric, load_rubric, load_rubrics, rubric_files
+from coach.judgement.rubrics.guards import GuardRubric, InjectionRubric, LanguageRubric
+from coach.judgement.rubrics.level import LevelRubric, ReachRubric
+from coach.judgement.rubrics.quantification import QuantificationRubric
+from coach.judgement.rubrics.star import StarPlusRubric
 from coach.judgement.sequence_model import FigureModel, PlacementModel
 from tests.conftest import rubrics_copy
 from tests.strategies import joined_pieces

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coach.judgement.restructurer import _best_path
-from coach.judgement.rubrics import RubricSet, StarPlusRubric
+from coach.judgement.rubrics import RubricSet
+from coach.judgement.rubrics.star import StarPlusRubric
 from coach.models import Section
 
 SECTIONS = len(Section)

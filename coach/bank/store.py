@@ -1,26 +1,17 @@
-"""The story bank: stories, their autosaved drafts and every coached version, in a database.
+"""The story bank's API: stories, their autosaved drafts and every coached version.
 
-SQLAlchemy 2 keeps the bank in one SQLite file by default (`<data_dir>/stories.sqlite3`, created
-on first use, owner-only); the URL is a constructor argument, so a team deployment can point it at
-PostgreSQL. The schema is versioned by the Alembic migrations beside this module, applied to
-head whenever a bank is opened.
+The URL is a constructor argument (a SQLite file in the data folder by default; PostgreSQL for a
+team), and opening a bank migrates it to head (database.py). Several browser tabs or users may
+write at once, so every change is one short transaction; version numbers are allocated inside
+the write transaction and guarded by UNIQUE(story_id, number), and a collision (possible on
+servers that let two transactions read the same maximum) is retried.
 
-Several browser tabs or users may write at once, so every change is one short transaction. On
-SQLite the file is in WAL mode (readers never block the writer), foreign keys are on, a busy
-timeout absorbs brief locks, and writes start with BEGIN IMMEDIATE so two writers queue up instead
-of failing on a stale read snapshot. Version numbers are allocated inside the write transaction
-and guarded by UNIQUE(story_id, number); a collision (possible on servers that let two
-transactions read the same maximum) is retried.
-
-Records returned are frozen pydantic models, never ORM objects. API keys and settings are never
-stored: no column can hold them.
+Records returned are frozen pydantic models (records.py), never ORM objects. API keys and settings
+are never stored: no column can hold them.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,368 +19,38 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.util.exc import CommandError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import (
-    JSON,
-    URL,
-    Connection,
-    DateTime,
-    Dialect,
-    Engine,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-    and_,
-    create_engine,
-    event,
-    func,
-    make_url,
-    select,
-    text,
-)
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    Session,
-    aliased,
-    defer,
-    mapped_column,
-    sessionmaker,
-)
+from pydantic import ValidationError
+from sqlalchemy import URL, and_, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, aliased, defer, sessionmaker
 
+from coach.bank.database import (
+    BANK_FILENAME,
+    WRITE_OPTION,
+    display_url,
+    make_engine,
+    sqlite_url,
+    upgrade,
+)
+from coach.bank.principles import LEADERSHIP_PRINCIPLES, canonical_tags
+from coach.bank.records import (
+    HEADER_FACTS,
+    MAX_FACT_CHARS,
+    TARGETS,
+    Answer,
+    CoveredStory,
+    PrincipleCoverage,
+    StoryDetail,
+    StorySummary,
+    VersionRecord,
+    VersionSummary,
+)
+from coach.bank.schema import MAX_TITLE_CHARS, StoryRow, VersionRow
 from coach.config import Settings
 from coach.errors import StoryBankError
-from coach.lexicon import load_lexicon
-from coach.models import CoachResult, Framework, HeaderFacts, Level, Section
-from coach.models import Engine as CoachEngine
-from coach.private_files import create_private_file
+from coach.models import CoachResult, Engine, Framework, Level
 
-# The case study's header facts, in the seed's order.
-HEADER_FACTS: tuple[str, ...] = tuple(HeaderFacts.model_fields)
-MAX_FACT_CHARS = 200
-
-# Amazon's Leadership Principles in their canonical order (rubrics/lexicon.v1.yaml).
-LEADERSHIP_PRINCIPLES: tuple[str, ...] = load_lexicon().leadership_principles
-
-BANK_FILENAME: Final = "stories.sqlite3"
-MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
-MAX_TITLE_CHARS: Final = 120
-TARGETS: tuple[Level, ...] = (Level.L6, Level.L7)
-
-_BUSY_TIMEOUT_MS: Final = 10_000
 _VERSION_ATTEMPTS: Final = 5
-_WRITE_OPTION: Final = "storycoach_write"
-# Any fixed number: the key of the PostgreSQL advisory lock that serialises migrating processes.
-_PG_MIGRATION_LOCK_KEY: Final = 0x5C0AC4
-# Alembic's `context` and `op` are module-level proxies, so one process migrates one bank at a time.
-_MIGRATION_LOCK = threading.Lock()
-
-
-# --- records (what callers get back) ---------------------------------------------------------
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Answer(_Record):
-    """A follow-up question, the user's answer to it, and the slot and section it fills."""
-
-    question: str
-    answer: str
-    slot: str
-    section: Section | None = None  # None in versions saved before answers were pinned
-
-
-class StorySummary(_Record):
-    """A story as the story list shows it."""
-
-    id: int
-    title: str
-    tags: tuple[str, ...] = Field(description="Leadership Principles, in their canonical order.")
-    target: Level
-    framework: Framework
-    version_count: int
-    latest_overall: int | None = Field(description="Overall score of the latest version.")
-    latest_level: Level | None = Field(description="Level the latest version reads as.")
-    created_at: datetime
-    updated_at: datetime
-
-
-class VersionSummary(_Record):
-    """A coached version's scores, for the history list and the charts."""
-
-    story_id: int
-    number: int
-    engine: CoachEngine
-    overall: int
-    quantification: int
-    structure: int
-    level_fit: int
-    level: Level
-    created_at: datetime
-
-
-class VersionRecord(VersionSummary):
-    """A coached version in full: the notes coached, the answers folded in, and the result."""
-
-    notes: str
-    answers: tuple[Answer, ...]
-    result: CoachResult
-
-
-class StoryDetail(StorySummary):
-    """A story opened for editing: its draft, header facts and versions, oldest first."""
-
-    draft: str
-    versions: tuple[VersionSummary, ...]
-    header: dict[str, str] = Field(
-        default_factory=dict, description="Header facts the user filled in: name -> text."
-    )
-
-
-class CoveredStory(_Record):
-    """A story tagged with a principle, with its best version's overall score and level."""
-
-    story_id: int
-    title: str
-    overall: int | None = Field(description="Best overall score of any version; None if uncoached.")
-    level: Level | None = Field(description="Level the best version reads as.")
-    strong: bool
-
-
-class PrincipleCoverage(_Record):
-    """The stories that cover one Leadership Principle, best first."""
-
-    principle: str
-    stories: tuple[CoveredStory, ...]
-    strong: bool = Field(description="Whether any tagged story scores at least the threshold.")
-
-
-# --- schema (the migrations create it; keep the two in step) ---------------------------------
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Store aware timestamps in UTC; naive ones are refused, they have no meaning."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("the story bank stores timezone-aware timestamps only")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Read a timestamp back as aware UTC."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Mapped tables of the story bank."""
-
-    # Named constraints let later migrations alter them, batch-mode on SQLite included.
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-
-
-class StoryRow(Base):
-    """A story: its title, tags, options and the draft being edited."""
-
-    __tablename__ = "stories"
-    # AUTOINCREMENT: SQLite never reuses a deleted story's id, so a tab still showing it cannot
-    # write into a newer story.
-    __table_args__ = ({"sqlite_autoincrement": True},)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(MAX_TITLE_CHARS))
-    tags: Mapped[list[str]] = mapped_column(JSON)
-    target: Mapped[str] = mapped_column(String(2))
-    framework: Mapped[str] = mapped_column(String(8))
-    draft: Mapped[str] = mapped_column(Text)
-    # The case study's header facts as the user filled them in (fact name -> text).
-    header: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class VersionRow(Base):
-    """One coaching run of a story, numbered 1, 2, 3... within the story."""
-
-    __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("story_id", "number"), {"sqlite_autoincrement": True})
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(Integer)
-    notes: Mapped[str] = mapped_column(Text)
-    answers: Mapped[list[dict[str, str]]] = mapped_column(JSON)
-    engine: Mapped[str] = mapped_column(String(16))
-    result: Mapped[str] = mapped_column(Text)
-    # Denormalised from `result` so the history and charts never parse it.
-    overall: Mapped[int] = mapped_column(Integer)
-    quantification: Mapped[int] = mapped_column(Integer)
-    structure: Mapped[int] = mapped_column(Integer)
-    level_fit: Mapped[int] = mapped_column(Integer)
-    level: Mapped[str] = mapped_column(String(2))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-# --- engine and migrations -------------------------------------------------------------------
-
-
-def sqlite_url(path: Path) -> URL:
-    """Return the URL of a SQLite file (built, not formatted, so any path character is safe)."""
-    return URL.create("sqlite", database=str(path))
-
-
-def make_engine(url: str | URL) -> Engine:
-    """Create an engine for the bank; for SQLite, the file (owner-only), WAL, FKs, busy timeout."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        # The parse error quotes the URL, which may hold a password: say less.
-        raise StoryBankError("The story bank URL is not a valid database URL.") from None
-    if parsed.get_backend_name() != "sqlite":
-        try:
-            return create_engine(parsed, pool_pre_ping=True)
-        except (ArgumentError, ImportError) as exc:  # an unknown dialect, a driver not installed
-            raise StoryBankError(
-                f"Cannot open the story bank: no usable {parsed.drivername} driver ({exc})."
-            ) from exc
-    path = _sqlite_file(parsed)
-    if path is not None:
-        try:
-            create_private_file(path)  # owner-only: the notes are personal
-        except OSError as exc:
-            raise StoryBankError(
-                f"Cannot create the story bank at {path}: {exc.strerror}."
-            ) from exc
-    engine = create_engine(parsed)
-    event.listen(engine, "connect", _on_sqlite_connect)
-    event.listen(engine, "begin", _on_sqlite_begin)
-    return engine
-
-
-def _sqlite_file(url: URL) -> Path | None:
-    database = url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None  # in memory, or a URI SQLite resolves itself
-    if url.query.get("uri"):
-        return None
-    return Path(database)
-
-
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling begins lazily and not before DDL; switch it off and
-    # emit BEGIN from the "begin" event instead, so every transaction (DDL too) is a real one.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")  # first: WAL may wait
-        cursor.execute("PRAGMA foreign_keys = ON")  # per connection; off by default
-        # A property of the file: the first connection switches it, later ones find it set.
-        # synchronous stays FULL: these are the user's stories, not a cache.
-        cursor.execute("PRAGMA journal_mode = WAL")
-    finally:
-        cursor.close()
-
-
-def _on_sqlite_begin(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock up front (waiting up to the busy timeout); a deferred
-    # transaction that reads and then writes can fail at once on a snapshot another writer moved.
-    immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def alembic_config() -> Config:
-    """Return an Alembic config for the bank's migrations (no alembic.ini needed)."""
-    config = Config()
-    # ConfigParser interpolates '%', which a folder name may contain.
-    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
-    return config
-
-
-@contextmanager
-def migration_connection(engine: Engine) -> Iterator[Connection]:
-    """Yield a connection in one write transaction, fit to change the schema, committed at exit.
-
-    On SQLite foreign keys are off while migrating (a batch migration recreates tables, and
-    dropping a parent with them on would cascade-delete every version); the keys are checked
-    before the commit. Concurrent migrators queue on the write lock (an advisory lock on
-    PostgreSQL) and find the schema already at head.
-    """
-    sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as conn:
-        conn.execution_options(**{_WRITE_OPTION: True})
-        if sqlite:
-            _outside_transaction(conn, "PRAGMA foreign_keys = OFF")
-        try:
-            with conn.begin():
-                if engine.dialect.name == "postgresql":
-                    conn.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY}
-                    )
-                yield conn
-                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise StoryBankError(
-                        "A story bank migration would leave versions without their story; "
-                        "nothing was changed."
-                    )
-        finally:
-            if sqlite and not conn.invalidated:
-                _outside_transaction(conn, "PRAGMA foreign_keys = ON")
-
-
-def _outside_transaction(conn: Connection, sql: str) -> None:
-    # Through the driver: some pragmas are ignored inside a transaction, and any statement sent
-    # through SQLAlchemy would open one.
-    driver = conn.connection.driver_connection
-    assert driver is not None, "a checked-out connection has a driver connection"
-    driver.execute(sql)
-
-
-def upgrade(engine: Engine) -> None:
-    """Bring the bank's schema to the newest migration; a bank already there is left as it is."""
-    with _MIGRATION_LOCK, migration_connection(engine) as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        try:
-            command.upgrade(config, "head")
-        except CommandError as exc:  # a revision this code does not know: a newer Story Coach
-            raise StoryBankError(
-                f"The story bank at {_display_url(engine)} was written by a newer Story Coach "
-                f"({exc}); update Story Coach to open it."
-            ) from exc
-
-
-def _display_url(engine: Engine) -> str:
-    url = engine.url
-    path = _sqlite_file(url) if url.get_backend_name() == "sqlite" else None
-    return str(path) if path is not None else url.render_as_string(hide_password=True)
-
-
-# --- the bank --------------------------------------------------------------------------------
 
 
 class StoryBank:
@@ -400,7 +61,7 @@ class StoryBank:
         self._engine = make_engine(url)
         self._reads = sessionmaker(bind=self._engine, expire_on_commit=False)
         self._writes = sessionmaker(
-            bind=self._engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
+            bind=self._engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
         try:
             with self._translated():
@@ -424,7 +85,7 @@ class StoryBank:
     @property
     def url(self) -> str:
         """Where the bank lives, fit to show (a password is masked)."""
-        return _display_url(self._engine)
+        return display_url(self._engine)
 
     def close(self) -> None:
         """Close the bank's database connections."""
@@ -705,44 +366,6 @@ class StoryBank:
             ) from exc
 
 
-def canonical_tags(tags: Sequence[str]) -> tuple[str, ...]:
-    """Return the Leadership Principles named by `tags`, deduplicated, in canonical order."""
-    if isinstance(tags, str):  # one tag, not a sequence of characters
-        tags = [tags]
-    chosen: set[str] = set()
-    for tag in tags:
-        principle = _PRINCIPLES_BY_KEY.get(_principle_key(tag))
-        if principle is None:
-            raise StoryBankError(_unknown_tag_message(tag))
-        chosen.add(principle)
-    return tuple(p for p in LEADERSHIP_PRINCIPLES if p in chosen)
-
-
-def _principle_key(name: str) -> str:
-    # Case, punctuation and apostrophe style are free: "are right a lot", "Earth’s" both match.
-    return " ".join(re.findall(r"[a-z0-9]+", name.casefold().replace("’", "").replace("'", "")))
-
-
-_PRINCIPLES_BY_KEY: Final = {_principle_key(p): p for p in LEADERSHIP_PRINCIPLES}
-
-
-def _unknown_tag_message(tag: str) -> str:
-    shown = tag.strip()
-    if not shown:
-        return "A tag cannot be empty: choose one of Amazon's Leadership Principles."
-    close = difflib.get_close_matches(_principle_key(tag), list(_PRINCIPLES_BY_KEY), n=1)
-    if close:
-        return (
-            f"'{shown}' is not one of Amazon's Leadership Principles; "
-            f"did you mean '{_PRINCIPLES_BY_KEY[close[0]]}'?"
-        )
-    return (
-        f"'{shown}' is not one of Amazon's Leadership Principles. They are: "
-        + ", ".join(LEADERSHIP_PRINCIPLES)
-        + "."
-    )
-
-
 def _title(title: str) -> str:
     stripped = title.strip()
     if not stripped:
@@ -805,7 +428,7 @@ def _version_summary(row: VersionRow) -> VersionSummary:
     return VersionSummary(
         story_id=row.story_id,
         number=row.number,
-        engine=CoachEngine(row.engine),
+        engine=Engine(row.engine),
         overall=row.overall,
         quantification=row.quantification,
         structure=row.structure,

@@ -8,7 +8,7 @@ import unicodedata
 from typing import Final
 
 from coach.judgement.injection_model import InjectionModel
-from coach.judgement.rubrics import InjectionRubric
+from coach.judgement.rubrics.guards import InjectionRubric
 from coach.judgement.segmenter import Line, split_lines, split_sentences
 from coach.models import Excerpt, Flag
 

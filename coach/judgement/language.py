@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Final
 
-from coach.judgement.rubrics import LanguageRubric
+from coach.judgement.rubrics.guards import LanguageRubric
 from coach.models import Flag
 
 _LATIN_END: Final = 0x24F  # the last letter of Latin Extended-B

@@ -10,7 +10,8 @@ from typing import Final, NamedTuple
 from coach.judgement.cues import Hit, Tokens
 from coach.judgement.level_model import LevelModel
 from coach.judgement.placement import OwnedHits, PlacedUnit
-from coach.judgement.rubrics import DimensionRubric, LevelRubric, ReachRubric, ScoringKey
+from coach.judgement.rubrics import ScoringKey
+from coach.judgement.rubrics.level import DimensionRubric, LevelRubric, ReachRubric
 from coach.lexicon import load_lexicon
 from coach.models import (
     LEVEL_ORDER,

@@ -9,7 +9,8 @@ from typing import Final, NamedTuple
 from coach.judgement.cues import Hit, Tokens
 from coach.judgement.figure_tagger import merge, tagged_spans
 from coach.judgement.figures import Candidates, Change, find_figures, pair_changes
-from coach.judgement.rubrics import QuantificationRubric, ScoringKey
+from coach.judgement.rubrics import ScoringKey
+from coach.judgement.rubrics.quantification import QuantificationRubric
 from coach.judgement.sequence_model import FigureModel
 from coach.models import Figure, Section
 

@@ -10,7 +10,7 @@ from typing import Final, NamedTuple
 from coach.judgement.answers import NOTHING_ATTACHED, Attached, AttachedAnswer
 from coach.judgement.figures import Change
 from coach.judgement.placement import OwnedHits, PlacedUnit
-from coach.judgement.rubrics import QuantComponent, QuantificationRubric
+from coach.judgement.rubrics.quantification import QuantComponent, QuantificationRubric
 from coach.models import (
     Excerpt,
     Figure,

@@ -17,7 +17,8 @@ from coach.judgement.cues import Hit, Tokens, tokenize
 from coach.judgement.levels import I_WORDS, TEAM_WORDS
 from coach.judgement.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measure_all
 from coach.judgement.prose import Subject, notes_subject, only_allowed_edits, write_sentence
-from coach.judgement.rubrics import RubricSet, ScoringKey, StarPlusRubric, normalise_heading
+from coach.judgement.rubrics import RubricSet, ScoringKey
+from coach.judgement.rubrics.star import StarPlusRubric, normalise_heading
 from coach.judgement.segmenter import (
     Line,
     Unit,

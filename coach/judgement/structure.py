@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from coach.judgement.cues import Tokens
 from coach.judgement.placement import PlacedUnit
-from coach.judgement.rubrics import StarPlusRubric
+from coach.judgement.rubrics.star import StarPlusRubric
 from coach.models import (
     CORE_SECTIONS,
     Excerpt,

@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.errors import PromptError
-from coach.judgement.rubrics import LevelRubric, StarPlusRubric
+from coach.judgement.rubrics.level import LevelRubric
+from coach.judgement.rubrics.star import StarPlusRubric
 from coach.versioned import read_versioned, versioned_files
 
 Role = Literal["system", "user"]

@@ -18,8 +18,8 @@ from coach.judgement.offline import coach_offline
 from coach.judgement.rubrics import RubricSet, load_rubrics
 from coach.learning.calibration import grade_case_studies, read_seed
 from coach.learning.corpus import CorpusStory, read_adversarial_sets, read_corpus
-from coach.llm.pipeline import RunOptions, chosen_engine, lazy_chat_model, run_coach
-from coach.models import CoachResult, Engine, Framework, Level
+from coach.llm.pipeline import chosen_engine, lazy_chat_model, run_coach
+from coach.models import CoachResult, Engine, Framework, Level, RunOptions
 from coach.surfaces.batch import finished_ids, read_stories, run_batch, to_do
 from coach.surfaces.drafts import save_draft
 from coach.surfaces.reading import decode_notes, read_notes_file

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from coach.judgement.rubrics import StarPlusRubric
+from coach.judgement.rubrics.star import StarPlusRubric
 from coach.judgement.segmenter import count_words
 from coach.judgement.structure import seconds_to_say
 from coach.lexicon import load_lexicon

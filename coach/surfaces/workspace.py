@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from coach.bank.store import Answer as StoredAnswer
-from coach.bank.store import StoryBank, VersionRecord
+from coach.bank import Answer as StoredAnswer
+from coach.bank import StoryBank, VersionRecord
 from coach.config import Settings
 from coach.judgement.answers import Answer
 from coach.judgement.rubrics import RubricSet
 from coach.llm import pipeline
 from coach.llm.redaction import RedactionList
-from coach.models import Engine
+from coach.models import Engine, RunOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ class Workspace:
         story_id: int,
         notes: str,
         answers: Sequence[Answer],
-        options: pipeline.RunOptions,
+        options: RunOptions,
         *,
         names: RedactionList | None = None,
         progress: pipeline.Progress | None = None,

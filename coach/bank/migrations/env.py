@@ -1,6 +1,6 @@
 """Alembic environment: run the story bank's migrations on a connection or a URL.
 
-`coach.bank.store.upgrade` passes an open connection, already in its write transaction, as
+`coach.bank.database.upgrade` passes an open connection, already in its write transaction, as
 `config.attributes["connection"]`. From the `alembic` command the database comes from
 `-x url=...`, else `sqlalchemy.url` in the ini, else the configured bank: `STORYCOACH_DATABASE_URL`,
 or the file in the configured data folder.
@@ -13,7 +13,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import URL, Connection
 
-from coach.bank.store import BANK_FILENAME, Base, make_engine, migration_connection, sqlite_url
+from coach.bank.database import BANK_FILENAME, make_engine, migration_connection, sqlite_url
+from coach.bank.schema import Base
 
 config = context.config
 

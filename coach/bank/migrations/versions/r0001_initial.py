@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Create the stories and versions tables."""
     # Spelled out rather than taken from coach/bank/store.py: a migration must not change when the
-    # mapped classes do. Names follow the naming convention of coach.bank.store.Base.metadata.
+    # mapped classes do. Names follow the naming convention of coach.bank.schema.Base.metadata.
     op.create_table(
         "stories",
         sa.Column("id", sa.Integer(), nullable=False),

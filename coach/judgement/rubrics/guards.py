@@ -1,0 +1,86 @@
+"""The rubrics that guard a run: injection patterns, the model-story guard, and the language
+notice."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from coach.judgement.cues import CueBook
+from coach.judgement.rubrics.common import Strict, TriggeredPatterns, Versioned, check_phrases
+
+
+class InjectionPattern(TriggeredPatterns):
+    """Patterns of one kind of instruction hidden in notes."""
+
+    code: str = Field(pattern=r"^injection_[a-z_]+$")
+    message: str
+    scope: Literal["sentence", "line"] = "sentence"
+
+
+class InjectionRubric(Versioned):
+    """Instructions aimed at the coach, to flag and ignore."""
+
+    patterns: list[InjectionPattern] = Field(min_length=1)
+    learned_message: str = Field(
+        min_length=1, description="The flag of sentences only the learned reader flags."
+    )
+
+
+class ScopeClaim(Strict):
+    """A group of scope or role claims that must be backed by the same group in the notes."""
+
+    message: str
+    phrases: list[str] = Field(min_length=1)
+
+    _validate = field_validator("phrases")(check_phrases)
+
+
+class GuardRubric(Versioned):
+    """What the nothing-invented guard checks besides figures."""
+
+    scope_claims: dict[str, ScopeClaim] = Field(min_length=1)
+    personal_role_message: str = Field(
+        description='Why an "I" was removed when the words it rests on say "we".'
+    )
+    not_names: list[str]
+    outcome_words: frozenset[str] = Field(
+        min_length=1, description="Words that tell a figure as an outcome: 'saved 72 hours'."
+    )
+    figure_meaning_message: str
+
+    @cached_property
+    def cue_book(self) -> CueBook[str]:
+        """Every claim group's phrases, keyed by group name."""
+        return CueBook([(name, 1.0, claim.phrases) for name, claim in self.scope_claims.items()])
+
+    @cached_property
+    def not_name_set(self) -> frozenset[str]:
+        """Ordinary words that may be capitalised, lower-cased."""
+        return frozenset(word.lower() for word in self.not_names)
+
+
+class LanguageRubric(Versioned):
+    """When notes are mostly not English: thresholds and the function words of each language."""
+
+    min_letters: int = Field(ge=1)
+    min_words: int = Field(ge=1)
+    non_latin_share: float = Field(gt=0, le=1)
+    other_to_english: float = Field(gt=0)
+    message: str
+    english: list[str] = Field(min_length=1)
+    others: dict[str, list[str]] = Field(min_length=1)
+
+    @cached_property
+    def english_words(self) -> frozenset[str]:
+        """English function words, lower-cased."""
+        return frozenset(word.lower() for word in self.english)
+
+    @cached_property
+    def other_words(self) -> frozenset[str]:
+        """Other languages' function words that English does not use, lower-cased."""
+        return frozenset(w.lower() for words in self.others.values() for w in words) - (
+            self.english_words
+        )
