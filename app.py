@@ -42,17 +42,17 @@ from coach.models import (
     Score,
     StoryElement,
 )
-from coach.surfaces.export import (
-    FACT_LABELS,
-    case_study_markdown,
-    spoken_text_with_time,
-    spoken_version_for,
-    story_json,
-)
-from coach.surfaces.highlight import highlighted_markdown
+from coach.surfaces.contract import story_json
 from coach.surfaces.history import compare
 from coach.surfaces.reading import decode_notes
-from coach.surfaces.report import markdown_escape
+from coach.surfaces.render import (
+    FACT_LABELS,
+    case_study_markdown,
+    highlighted_markdown,
+    markdown_escape,
+    spoken_text_with_time,
+    spoken_version_for,
+)
 from coach.surfaces.workspace import Workspace, mask_key
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}

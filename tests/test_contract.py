@@ -18,7 +18,8 @@ from coach.judgement.offline import coach_offline
 from coach.judgement.rubrics import RubricSet
 from coach.learning.corpus import read_corpus
 from coach.models import Framework, Level
-from coach.surfaces.report import contract_json, to_contract, to_markdown
+from coach.surfaces.contract import contract_json, to_contract
+from coach.surfaces.render import to_markdown
 
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "contract.json"
 # Both targets and both frameworks, spread over the corpus so each is seen in every source.

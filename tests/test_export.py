@@ -13,15 +13,15 @@ from coach.judgement.rubrics import RubricSet
 from coach.learning.calibration import seed_case_studies
 from coach.llm.pipeline import run_coach
 from coach.models import SECTION_TITLES, CoachResult, Engine, Framework, Level, RunOptions, Section
-from coach.surfaces.export import (
+from coach.surfaces.contract import story_json, to_contract
+from coach.surfaces.render import (
     UNTITLED,
     SpokenVersion,
     case_study_markdown,
+    markdown_escape,
     spoken_text_with_time,
     spoken_version,
-    story_json,
 )
-from coach.surfaces.report import markdown_escape, to_contract
 
 from .conftest import coach
 from .fakes import ScriptedModel, script

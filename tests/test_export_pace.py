@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coach.judgement.rubrics import RubricSet
-from coach.surfaces.export import spoken_version_for
+from coach.surfaces.render import spoken_version_for
 
 from .conftest import coach
 

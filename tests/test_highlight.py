@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.surfaces.highlight import highlighted_markdown
-from coach.surfaces.report import markdown_escape
+from coach.surfaces.render import highlighted_markdown, markdown_escape
 
 
 @pytest.mark.parametrize(

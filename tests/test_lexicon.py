@@ -16,7 +16,7 @@ from coach.judgement import cues, figures, levels, prose
 from coach.lexicon import Lexicon, alternation, load_lexicon, read_lexicon
 from coach.llm.guard import PLACEHOLDER
 from coach.models import HeaderFacts, PsiSection
-from coach.surfaces import export
+from coach.surfaces import render as export
 
 LEXICON_FILE = "lexicon.v1.yaml"
 # Lists shown as they are written (names), not compared with lower-cased words.

@@ -18,7 +18,7 @@ from coach.llm.cache import SQLiteLLMCache
 from coach.llm.pipeline import run_coach
 from coach.llm.redaction import RedactionList
 from coach.models import CoachResult, Engine, Level, RunOptions, Section
-from coach.surfaces.report import to_contract
+from coach.surfaces.contract import to_contract
 
 from . import fakes
 from .fakes import ScriptedModel, http_error, steps_seen, timeout_error, tool_reply

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from coach.errors import CoachError, InputError
 from coach.models import CoachResult
 from coach.private_files import create_private_file
-from coach.surfaces.report import contract_json, to_contract
+from coach.surfaces.contract import contract_json, to_contract
 
 Coach = Callable[[str], CoachResult]
 

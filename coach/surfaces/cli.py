@@ -21,9 +21,10 @@ from coach.learning.corpus import CorpusStory, read_adversarial_sets, read_corpu
 from coach.llm.pipeline import chosen_engine, lazy_chat_model, run_coach
 from coach.models import CoachResult, Engine, Framework, Level, RunOptions
 from coach.surfaces.batch import finished_ids, read_stories, run_batch, to_do
+from coach.surfaces.contract import contract_json, to_contract
 from coach.surfaces.drafts import save_draft
 from coach.surfaces.reading import decode_notes, read_notes_file
-from coach.surfaces.report import contract_json, to_contract, to_markdown
+from coach.surfaces.render import to_markdown
 
 _TARGETS = [Level.L6.value, Level.L7.value]
 

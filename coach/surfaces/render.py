@@ -1,15 +1,17 @@
-"""Download a story: the seed's case-study Markdown, the JSON contract, and a 2-3 minute spoken cut.
+"""Every way a coaching result is shown to people, with the one Markdown escaper: the CLI's report,
+the case-study export, user text with highlights, and the spoken cut timed for an interview.
 
-Every export is a pure function of a `CoachResult`, which never holds a key, so nothing secret can
-reach a download.
+User text always passes through `markdown_escape`: it is shown as typed, never rendered as HTML or
+Markdown. Every rendering is a pure function of a `CoachResult`, which never holds a key, so
+nothing secret can reach a download.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from coach.judgement.rubrics.star import StarPlusRubric
 from coach.judgement.segmenter import count_words
@@ -25,7 +27,11 @@ from coach.models import (
     Section,
     StoryElement,
 )
-from coach.surfaces.report import markdown_escape, to_contract
+
+# "&" too: an entity the user typed ("&lt;") would otherwise display decoded.
+_MD_SPECIAL: Final = frozenset("\\`*_[]<>#|~$&")
+_LEADING_NUMBER: Final = re.compile(r"^(\d{1,9})([.)])")
+_LEADING_MARK: Final = re.compile(r"^([-+=])")
 
 UNTITLED = "Untitled story"
 # The shipped rubric's pace and longest ideal answer (rubrics/star_plus.v3.yaml, score.length), for
@@ -59,7 +65,7 @@ def _placeholder_md(text: str) -> str:
     return f"_[[{markdown_escape(inner)}]]_"
 
 
-def _title(result: CoachResult, title: str | None) -> str:
+def export_title(result: CoachResult, title: str | None) -> str:
     """The export's title: the one given, else the story's own, else a neutral one."""
     for candidate in (title, result.story.title.text if result.story.title else None):
         if candidate and candidate.strip():
@@ -103,7 +109,7 @@ def case_study_markdown(
 
     `header` holds the facts the user filled in; they win over the notes' own.
     """
-    lines = [f"# {markdown_escape(_title(result, title))}", ""]
+    lines = [f"# {markdown_escape(export_title(result, title))}", ""]
     for name, text in header_facts(result, header).items():
         value = markdown_escape(text) if text else _placeholder_md(_FACT_PLACEHOLDERS[name])
         # One paragraph per fact: consecutive lines would run together when rendered.
@@ -126,26 +132,6 @@ def case_study_markdown(
     if version is not None:
         lines.append(f"- Version: {version}")
     return "\n".join(lines) + "\n"
-
-
-def story_json(
-    result: CoachResult,
-    *,
-    title: str | None = None,
-    version: int | None = None,
-    header: Mapping[str, str] | None = None,
-) -> str:
-    """Return the run's JSON contract, pretty-printed, with the export's title, version and
-    header facts."""
-    data = to_contract(result)
-    # The contract's own "title" and "header" are spans of the notes; scripts read them, so the
-    # export's title, version and facts go in a new field instead of replacing them.
-    data["export"] = {
-        "title": _title(result, title),
-        "version": version,
-        "header": header_facts(result, header),
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +269,124 @@ def spoken_text_with_time(version: SpokenVersion) -> str:
         f"({words} at {version.words_per_minute} words a minute)"
     )
     return f"{header}\n\n{version.text}\n" if version.text else header + "\n"
+
+
+def markdown_escape(text: str) -> str:
+    """User text as inert Markdown, on one line: shown as typed, never rendered. The one escaper
+    for the CLI report, the exports and the app."""
+    escaped = " ".join("".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text).split())
+    # A leading "1." / "2)" or "-", "+", "=" would make the text a list, a rule or a heading.
+    escaped = _LEADING_NUMBER.sub(r"\1\\\2", escaped)
+    return _LEADING_MARK.sub(r"\\\1", escaped)
+
+
+def to_markdown(result: CoachResult) -> str:
+    """A readable report of one run."""
+    lines: list[str] = []
+    title = result.story.title.text if result.story.title else "Your story"
+    lines.append(f"# {markdown_escape(title)}")
+    lines.append("")
+    s = result.scores
+    lines.append(
+        f"**Overall {s.overall.value}/100** · quantification {s.quantification.value} · "
+        f"structure {s.structure.value} · level fit {s.level_fit.value} · "
+        f"reads **{result.level.estimate.value}** (target {result.level.target.value}) · "
+        f"{result.word_count} words, about {result.spoken_seconds} s spoken · "
+        f"engine: {result.engine.value}"
+    )
+    lines.append("")
+    header = result.story.header.facts()
+    facts = [
+        f"{name.replace('_', ' ').title()}: {markdown_escape(v.text)}"
+        for name, v in header.items()
+        if v
+    ]
+    if facts:
+        lines.append(" · ".join(facts))
+        lines.append("")
+    if result.framework is Framework.PSI and result.psi:
+        for psi_section, elements in result.psi.sections.items():
+            share = result.psi.shares[psi_section]
+            target = result.psi.target_shares[psi_section]
+            lines.append(f"## {PSI_TITLES[psi_section]} ({share:.0%} of words, aim {target:.0%})")
+            lines += [f"- {markdown_escape(e.text)}" for e in elements] or ["- _(nothing yet)_"]
+            lines.append("")
+    else:
+        placeholders = {p.section: p for p in result.story.placeholders}
+        for section in Section:
+            lines.append(f"## {SECTION_TITLES[section]}")
+            elements = result.story.elements(section)
+            lines += [f"- {markdown_escape(e.text)}" for e in elements]
+            if not elements and section in placeholders:
+                lines.append(f"- _{placeholders[section].text}_")
+            lines.append("")
+    lines.append("## Scores")
+    for score in (s.quantification, s.structure, s.level_fit):
+        lines.append(f"### {score.name.replace('_', ' ').capitalize()}: {score.value}/100")
+        for c in score.components:
+            lines.append(
+                f"- {c.name.replace('_', ' ')}: {c.points:g}/{c.max_points:g} — "
+                f"{markdown_escape(c.reason)} ({markdown_escape(c.rubric)})"
+            )
+        lines.append("")
+    lines.append(
+        f"## Level: reads {result.level.estimate.value}, target {result.level.target.value}"
+    )
+    for signal in result.level.signals:
+        quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence) or "no evidence"
+        lines.append(f"- {signal.dimension.replace('_', ' ')}: {signal.level.value} — {quoted}")
+    if result.level.to_target:
+        lines.append("")
+        lines.append("To read at the target level:")
+        lines += [f"- {markdown_escape(t)}" for t in result.level.to_target]
+    lines.append("")
+    lines.append("## Metrics")
+    if result.metrics:
+        lines.append("| figure | kind | baseline | window | method | confidence | attribution |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for m in result.metrics:
+            marks = ["yes" if getattr(m, c) else "—" for c in (
+                "baseline", "time_window", "method", "confidence", "attribution")]  # fmt: skip
+            lines.append(
+                f"| {markdown_escape(m.text)} | {m.kind.value} | " + " | ".join(marks) + " |"
+            )
+    else:
+        lines.append("No figures found.")
+    lines.append("")
+    lines.append("## Questions that would make it stronger")
+    for i, q in enumerate(result.questions, start=1):
+        lines.append(f"{i}. {markdown_escape(q.question)} _(+{q.gain:g} points)_")
+    if result.flags:
+        lines.append("")
+        lines.append("## Flags")
+        for flag in result.flags:
+            lines.append(f"- **{flag.code}**: {markdown_escape(flag.message)}")
+    return "\n".join(lines) + "\n"
+
+
+def highlighted_markdown(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` escaped for Markdown, each span wrapped in Streamlit's highlight syntax."""
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if start < cursor or end <= start or end > len(text):
+            continue  # overlapping or out-of-range spans are shown plain
+        pieces.append(_escaped(text[cursor:start]))
+        pieces.append(f":orange-background[{_escaped(text[start:end])}]")
+        cursor = end
+    pieces.append(_escaped(text[cursor:]))
+    return "".join(pieces)
+
+
+def _escaped(text: str) -> str:
+    # Keep the notes' line breaks: Markdown needs two trailing spaces for a hard break.
+    return "  \n".join(_escaped_line(line) for line in text.split("\n"))
+
+
+def _escaped_line(line: str) -> str:
+    # markdown_escape trims both ends, but a piece next to a highlight must keep the space
+    # between them, or "by 30% in" renders as "by30%in".
+    escaped = markdown_escape(line)
+    lead = " " if line[:1].isspace() else ""
+    trail = " " if escaped and line[-1:].isspace() else ""
+    return lead + escaped + trail

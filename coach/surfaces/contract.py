@@ -1,29 +1,18 @@
-"""Render a coaching result: the JSON contract scripts rely on, and Markdown for people."""
+"""The JSON contract scripts rely on (field names are kept: add, never rename), and the story's
+JSON download, which is the contract with the export's title, version and header facts."""
 
 from __future__ import annotations
 
-import re
+import json
+from collections.abc import Mapping
 from typing import Any, Final
 
 import pydantic_core
 from pydantic import TypeAdapter
 
-from coach.models import (
-    PSI_TITLES,
-    SECTION_TITLES,
-    CoachResult,
-    Excerpt,
-    Framework,
-    Placeholder,
-    Score,
-    ScoreComponent,
-    Section,
-)
+from coach.models import CoachResult, Excerpt, Placeholder, Score, ScoreComponent, Section
+from coach.surfaces.render import export_title, header_facts
 
-# "&" too: an entity the user typed ("&lt;") would otherwise display decoded.
-_MD_SPECIAL: Final = frozenset("\\`*_[]<>#|~$&")
-_LEADING_NUMBER: Final = re.compile(r"^(\d{1,9})([.)])")
-_LEADING_MARK: Final = re.compile(r"^([-+=])")
 # A list dumped in one call, not one model_dump a component: a batch writes twenty a story.
 _COMPONENTS: Final = TypeAdapter(list[ScoreComponent])
 _PLACEHOLDERS: Final = TypeAdapter(list[Placeholder])
@@ -169,94 +158,21 @@ def to_contract(result: CoachResult) -> dict[str, Any]:
     }
 
 
-def markdown_escape(text: str) -> str:
-    """User text as inert Markdown, on one line: shown as typed, never rendered. The one escaper
-    for the CLI report, the exports and the app."""
-    escaped = " ".join("".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text).split())
-    # A leading "1." / "2)" or "-", "+", "=" would make the text a list, a rule or a heading.
-    escaped = _LEADING_NUMBER.sub(r"\1\\\2", escaped)
-    return _LEADING_MARK.sub(r"\\\1", escaped)
-
-
-def to_markdown(result: CoachResult) -> str:
-    """A readable report of one run."""
-    lines: list[str] = []
-    title = result.story.title.text if result.story.title else "Your story"
-    lines.append(f"# {markdown_escape(title)}")
-    lines.append("")
-    s = result.scores
-    lines.append(
-        f"**Overall {s.overall.value}/100** · quantification {s.quantification.value} · "
-        f"structure {s.structure.value} · level fit {s.level_fit.value} · "
-        f"reads **{result.level.estimate.value}** (target {result.level.target.value}) · "
-        f"{result.word_count} words, about {result.spoken_seconds} s spoken · "
-        f"engine: {result.engine.value}"
-    )
-    lines.append("")
-    header = result.story.header.facts()
-    facts = [
-        f"{name.replace('_', ' ').title()}: {markdown_escape(v.text)}"
-        for name, v in header.items()
-        if v
-    ]
-    if facts:
-        lines.append(" · ".join(facts))
-        lines.append("")
-    if result.framework is Framework.PSI and result.psi:
-        for psi_section, elements in result.psi.sections.items():
-            share = result.psi.shares[psi_section]
-            target = result.psi.target_shares[psi_section]
-            lines.append(f"## {PSI_TITLES[psi_section]} ({share:.0%} of words, aim {target:.0%})")
-            lines += [f"- {markdown_escape(e.text)}" for e in elements] or ["- _(nothing yet)_"]
-            lines.append("")
-    else:
-        placeholders = {p.section: p for p in result.story.placeholders}
-        for section in Section:
-            lines.append(f"## {SECTION_TITLES[section]}")
-            elements = result.story.elements(section)
-            lines += [f"- {markdown_escape(e.text)}" for e in elements]
-            if not elements and section in placeholders:
-                lines.append(f"- _{placeholders[section].text}_")
-            lines.append("")
-    lines.append("## Scores")
-    for score in (s.quantification, s.structure, s.level_fit):
-        lines.append(f"### {score.name.replace('_', ' ').capitalize()}: {score.value}/100")
-        for c in score.components:
-            lines.append(
-                f"- {c.name.replace('_', ' ')}: {c.points:g}/{c.max_points:g} — "
-                f"{markdown_escape(c.reason)} ({markdown_escape(c.rubric)})"
-            )
-        lines.append("")
-    lines.append(
-        f"## Level: reads {result.level.estimate.value}, target {result.level.target.value}"
-    )
-    for signal in result.level.signals:
-        quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence) or "no evidence"
-        lines.append(f"- {signal.dimension.replace('_', ' ')}: {signal.level.value} — {quoted}")
-    if result.level.to_target:
-        lines.append("")
-        lines.append("To read at the target level:")
-        lines += [f"- {markdown_escape(t)}" for t in result.level.to_target]
-    lines.append("")
-    lines.append("## Metrics")
-    if result.metrics:
-        lines.append("| figure | kind | baseline | window | method | confidence | attribution |")
-        lines.append("|---|---|---|---|---|---|---|")
-        for m in result.metrics:
-            marks = ["yes" if getattr(m, c) else "—" for c in (
-                "baseline", "time_window", "method", "confidence", "attribution")]  # fmt: skip
-            lines.append(
-                f"| {markdown_escape(m.text)} | {m.kind.value} | " + " | ".join(marks) + " |"
-            )
-    else:
-        lines.append("No figures found.")
-    lines.append("")
-    lines.append("## Questions that would make it stronger")
-    for i, q in enumerate(result.questions, start=1):
-        lines.append(f"{i}. {markdown_escape(q.question)} _(+{q.gain:g} points)_")
-    if result.flags:
-        lines.append("")
-        lines.append("## Flags")
-        for flag in result.flags:
-            lines.append(f"- **{flag.code}**: {markdown_escape(flag.message)}")
-    return "\n".join(lines) + "\n"
+def story_json(
+    result: CoachResult,
+    *,
+    title: str | None = None,
+    version: int | None = None,
+    header: Mapping[str, str] | None = None,
+) -> str:
+    """Return the run's JSON contract, pretty-printed, with the export's title, version and
+    header facts."""
+    data = to_contract(result)
+    # The contract's own "title" and "header" are spans of the notes; scripts read them, so the
+    # export's title, version and facts go in a new field instead of replacing them.
+    data["export"] = {
+        "title": export_title(result, title),
+        "version": version,
+        "header": header_facts(result, header),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
