@@ -62,3 +62,11 @@ class LlmError(CoachError):
 
 class StoryBankError(CoachError):
     """A story bank request cannot be done: a missing story, a bad title or tag, a busy database."""
+
+
+def no_model_configured() -> ConfigError:
+    """The one message for a model run with no model configured (checked before anything is
+    saved or sent, and again where the model is built)."""
+    return ConfigError(
+        "No model is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server."
+    )

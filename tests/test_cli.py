@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from coach.bank import StoryBank
 from coach.config import PROJECT_ROOT
+from coach.llm import pipeline
 from coach.surfaces.cli import main
+from coach.surfaces.workspace import title_of
+from tests.fakes import ScriptedModel, script, tool_reply
 
 from .conftest import STORY_BANK
 
@@ -222,6 +226,7 @@ def test_engine_choice_without_a_model(tmp_path: Path, capsys: pytest.CaptureFix
     assert "offline engine" in err and "nothing left this machine" in err
     code, out, err = _run(["coach", str(notes_file), "--engine", "llm"], capsys)
     assert code == 2 and out == "" and "OPENAI_API_KEY" in err
+    assert not (tmp_path / "data").exists()  # no story kept for a run that could not start
 
 
 def test_offline_engine_chosen_with_a_model_configured_sends_nothing(
@@ -237,3 +242,47 @@ def test_offline_engine_chosen_with_a_model_configured_sends_nothing(
     assert code == 0 and result["engine"] == "offline" and result["llm"] is None
     assert not any(f["code"] == "offline_engine" for f in result["flags"])
     assert not (tmp_path / "data").exists()
+
+
+def test_a_model_run_keeps_the_notes_in_the_story_bank_before_the_model_is_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes_file = tmp_path / "notes.txt"
+    notes_file.write_text(NOTES, encoding="utf-8")
+    bank_when_asked: list[list[tuple[str, int]]] = []
+
+    def look_then_answer_nothing(prompt: str) -> object:
+        with StoryBank.for_data_dir(tmp_path / "data") as bank:
+            bank_when_asked.append([(s.title, s.version_count) for s in bank.list_stories()])
+        return tool_reply("DraftStory", {})  # an empty story: the offline one is shown
+
+    model = ScriptedModel(
+        script=script(
+            story={}, verdict={"level": "unclear"}, restructure=[look_then_answer_nothing]
+        )
+    )
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-never-sent")
+    monkeypatch.setattr(pipeline, "lazy_chat_model", lambda settings: lambda: model)
+    code, out, _ = _run(["coach", str(notes_file), "--engine", "llm", "--format", "json"], capsys)
+    assert code == 0
+    title = title_of(NOTES)
+    assert bank_when_asked == [[(title, 0)]]  # kept, not yet coached, when the model was asked
+    with StoryBank.for_data_dir(tmp_path / "data") as bank:
+        [story] = bank.list_stories()
+        kept = bank.get_version(story.id, 1)
+    assert (story.title, story.version_count) == (title, 1)
+    assert kept.notes == NOTES and kept.result.model_dump(mode="json")["engine"] == "offline"
+    assert any(f["code"] == "llm_story_fallback" for f in json.loads(out)["flags"])
+
+
+@pytest.mark.parametrize(
+    ("notes", "title"),
+    [
+        ("\n\n## Checkout latency\nI cut p99.", "Checkout latency"),
+        ("- cut   p99 from 850ms\n- to 320ms", "cut p99 from 850ms"),
+        ("x" * 100, "x" * 79 + "…"),
+        (" \n\t\n", "Notes from the command line"),
+    ],
+)
+def test_a_story_kept_from_notes_is_titled_by_their_first_line(notes: str, title: str) -> None:
+    assert title_of(notes) == title

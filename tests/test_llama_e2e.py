@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from coach.bank import StoryBank
 from coach.config import PROJECT_ROOT, Settings
 from coach.judgement.rubrics import RubricSet
 from coach.llm.guard import SourceFacts, check_text
 from coach.llm.pipeline import run_coach
-from coach.models import Engine, RunOptions, Section
+from coach.models import Engine, Level, RunOptions, Section
 from tests.llama_server import LOCAL_ENV, local_settings
 
 pytestmark = [pytest.mark.llamacpp, pytest.mark.allow_hosts(["127.0.0.1"])]
@@ -54,7 +55,6 @@ def test_pipeline_runs_over_http_and_nothing_unsupported_survives(
         rubrics=rubrics,
         options=RunOptions(engine=Engine.LLM),
         model_factory=lambda: build_chat_model(settings, cache=SQLiteLLMCache(settings.cache_path)),
-        save_draft=lambda text: None,
     )
     # Never an empty story: a model that fails, or keeps too little, hands over to offline.
     assert any(result.story.elements(section) for section in Section)
@@ -103,5 +103,8 @@ def test_cli_with_a_local_server(llama_base_url: str, tmp_path: Path) -> None:
         assert any("fallback" in flag["code"] for flag in result["flags"])
         fallbacks = [flag["message"] for flag in result["flags"] if "fallback" in flag["code"]]
         assert not any(reason in m for m in fallbacks for reason in NOT_ANSWERED), fallbacks
-    assert list((tmp_path / "data" / "drafts").glob("*.txt"))  # saved before the first call
+    kept = StoryBank.for_data_dir(tmp_path / "data").list_stories()  # the notes, then the run
+    assert [(s.version_count, s.latest_level) for s in kept] == [
+        (1, Level(result["level"]["estimate"]))
+    ]
     assert str(PROJECT_ROOT) not in done.stderr

@@ -105,24 +105,19 @@ script = partial(fakes.script, story=GOOD_STORY, verdict=VERDICT, advice=ADVICE)
 
 
 class Run:
-    """One pipeline run with a scripted model; records sleeps and saved drafts."""
+    """One pipeline run with a scripted model; records sleeps."""
 
     def __init__(self, settings: Settings, rubrics: RubricSet, model: ScriptedModel) -> None:
         self.settings, self.rubrics, self.model = settings, rubrics, model
         self.sleeps: list[float] = []
-        self.events: list[str] = []
 
     def __call__(self, notes: str = NOTES, target: Level = Level.L6) -> CoachResult:
-        def save(text: str) -> None:
-            self.events.append(f"saved {len(self.model.prompts)} prompts in")
-
         return run_coach(
             notes,
             settings=self.settings,
             rubrics=self.rubrics,
             options=RunOptions(target=target, engine=Engine.LLM),
             model_factory=lambda: self.model,
-            save_draft=save,
             sleep=self.sleeps.append,
         )
 
@@ -263,7 +258,6 @@ def test_persistent_faults_retry_with_backoff_then_fall_back(
     assert result.engine is Engine.OFFLINE
     fallback = next(f for f in result.flags if "fallback" in f.code)
     assert reason in fallback.message and "after 3 attempts" in fallback.message
-    assert run.events == ["saved 0 prompts in"]
 
 
 def test_a_bug_is_not_retried_nor_called_a_model_failure(

@@ -1,16 +1,13 @@
-"""Notes arriving as bytes or files: one size message everywhere, huge files refused early,
-drafts kept owner-only."""
+"""Notes arriving as bytes or files: one size message everywhere, huge files refused early."""
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
 
 from coach.errors import InputError
 from coach.judgement.offline import check_notes
-from coach.surfaces.drafts import save_draft
 from coach.surfaces.reading import decode_notes, read_notes_file
 
 LIMIT = 1_000
@@ -44,9 +41,3 @@ def test_text_within_the_limit_reads_whole(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("é" * LIMIT, encoding="utf-8")  # 2 bytes each: within 4 per character
     assert read_notes_file(path, max_chars=LIMIT) == "é" * LIMIT
-
-
-def test_drafts_are_readable_by_their_owner_only(tmp_path: Path) -> None:
-    draft = save_draft(tmp_path / "drafts", "my notes about the export job")
-    assert draft.read_text(encoding="utf-8") == "my notes about the export job"
-    assert stat.S_IMODE(draft.stat().st_mode) == 0o600

@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from coach.config import Settings
-from coach.errors import ConfigError
+from coach.errors import no_model_configured
 
 # Local servers ignore the key but the OpenAI client insists on one.
 _LOCAL_KEY = SecretStr("sk-local-no-key")
@@ -29,9 +29,7 @@ def build_chat_model(
 ) -> BaseChatModel:
     """A `ChatOpenAI` for the configured server; retries are the pipeline's, not the SDK's."""
     if not settings.llm_configured:
-        raise ConfigError(
-            "No model is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server."
-        )
+        raise no_model_configured()
     from langchain_openai import ChatOpenAI  # imported here so the offline engine never loads it
 
     limit: dict[str, Any] = {}

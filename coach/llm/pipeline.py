@@ -1,11 +1,12 @@
 """The coaching run: the offline engine, or a model that restructures, judges and coaches, guarded.
 
-With a model: (1) the notes are checked and saved, (2) the model restructures them into STAR+
+With a model: (1) the notes are checked (the caller, the workspace, has kept them in the story
+bank), (2) the model restructures them into STAR+
 sentences that each quote the notes, (3) the guard checks every figure, name and scope claim
 against the notes, sends a failing answer back once and removes what still fails, (4) the grader
 scores the notes as the model placed them, and (5) the judge and the coach run in parallel. Two
 sequential round trips when nothing needs repair. Any model failure falls back to the offline
-engine with a visible notice; the notes were saved before the first call.
+engine with a visible notice.
 """
 
 from __future__ import annotations
@@ -106,7 +107,6 @@ def run_coach(
     rubrics: RubricSet,
     options: RunOptions,
     model_factory: Callable[[], BaseChatModel] | None = None,
-    save_draft: Callable[[str], None] | None = None,
     names: RedactionList | None = None,
     progress: Progress = _quiet,
     sleep: Sleep = time.sleep,
@@ -120,8 +120,6 @@ def run_coach(
     URLs always are) and put back in what it answers.
     """
     check_notes(notes, settings.max_notes_chars)
-    if save_draft is not None:
-        save_draft(notes)  # before any model call, so a failure loses nothing
     engine = chosen_engine(settings, options)
     if engine is Engine.OFFLINE:
         progress("Placing your sentences and grading them (offline)")

@@ -7,22 +7,20 @@ import gc
 import json
 import os
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from coach.config import Settings, get_settings
-from coach.errors import CoachError, InputError
+from coach.errors import CoachError, InputError, no_model_configured
 from coach.judgement.answers import Answer, answers_for, read_answers_file
 from coach.judgement.offline import coach_offline
 from coach.judgement.rubrics import RubricSet, load_rubrics
 from coach.learning.calibration import grade_case_studies, read_seed
 from coach.learning.corpus import CorpusStory, read_adversarial_sets, read_corpus
-from coach.llm.pipeline import chosen_engine, lazy_chat_model, run_coach
+from coach.llm.pipeline import chosen_engine, run_coach
 from coach.models import CoachResult, Engine, Framework, Level, RunOptions
 from coach.surfaces.batch import finished_ids, read_stories, run_batch, to_do
 from coach.surfaces.contract import contract_json, to_contract
-from coach.surfaces.drafts import save_draft
 from coach.surfaces.reading import decode_notes, read_notes_file
 from coach.surfaces.render import to_markdown
 
@@ -124,28 +122,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _coacher(
     settings: Settings, rubrics: RubricSet, options: RunOptions, answers: Sequence[Answer] = ()
 ) -> Callable[[str], CoachResult]:
-    """One coaching function for this invocation: engine chosen, model built lazily, drafts kept."""
-    engine = chosen_engine(settings, options)
-    model_factory = lazy_chat_model(settings) if engine is Engine.LLM else None
-    # A batch's workers may save the same notes at once: the draft's rename must not race.
-    draft_lock = threading.Lock()
+    """One coaching function for this invocation. A model run keeps the notes in the story bank
+    first, as the app does, so a failed or interrupted run loses nothing and the app lists it;
+    an offline run sends nothing, fails for no reason outside it, and keeps nothing."""
+    if chosen_engine(settings, options) is Engine.OFFLINE:
 
-    def keep_draft(notes: str) -> None:
-        with draft_lock:
-            save_draft(settings.data_dir / "drafts", notes)
+        def offline(notes: str) -> CoachResult:
+            return run_coach(
+                notes, settings=settings, rubrics=rubrics, options=options, answers=answers
+            )
 
-    def run(notes: str) -> CoachResult:
-        return run_coach(
-            notes,
-            settings=settings,
-            rubrics=rubrics,
-            options=options,
-            model_factory=model_factory,
-            save_draft=keep_draft if engine is Engine.LLM else None,
-            answers=answers,
-        )
+        return offline
+    if not settings.llm_configured:
+        raise no_model_configured()  # before a story is kept for a run that cannot start
+    from coach.bank import StoryBank
+    from coach.surfaces.workspace import Workspace
 
-    return run
+    workspace = Workspace(settings, rubrics, StoryBank.from_settings(settings))
+
+    def kept(notes: str) -> CoachResult:
+        return workspace.coach_new(notes, answers, options).result
+
+    return kept
 
 
 def _coach(args: argparse.Namespace, settings: Settings, rubrics: RubricSet) -> int:

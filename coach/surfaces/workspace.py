@@ -1,24 +1,32 @@
-"""What the app does, without widgets: stories, drafts, coaching runs and versions.
+"""What the app and the CLI's model runs do, without widgets: stories, drafts, coaching runs and
+versions, all kept in the story bank.
 
-The app renders; this module decides. Drafts are saved before any model call, every Coach run
-becomes a new version, and the model is built once, lazily, only when the user chooses it.
+The app renders; this module decides. Drafts are saved in the bank before any model call, every
+Coach run becomes a new version, and the model is built once, lazily, only when it is chosen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING, Final
 
 from coach.bank import Answer as StoredAnswer
 from coach.bank import StoryBank, VersionRecord
 from coach.config import Settings
 from coach.judgement.answers import Answer
+from coach.judgement.offline import check_notes
 from coach.judgement.rubrics import RubricSet
 from coach.llm import pipeline
 from coach.llm.redaction import RedactionList
 from coach.models import Engine, RunOptions
+
+if TYPE_CHECKING:  # the model libraries load only when a model is used
+    from langchain_core.language_models import BaseChatModel
+
+# A story kept from notes alone is titled by their first line, cut to fit a story list.
+_TITLE_CHARS: Final = 80
+_UNTITLED: Final = "Notes from the command line"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +102,17 @@ class Workspace:
             ],
         )
 
+    def coach_new(
+        self, notes: str, answers: Sequence[Answer], options: RunOptions
+    ) -> VersionRecord:
+        """Keep the notes as a new story (titled by their first line) before anything is sent,
+        then coach it as `coach` does: the CLI's model runs are in the bank, as the app's are."""
+        check_notes(notes, self.settings.max_notes_chars)  # no story for notes that cannot run
+        story = self.bank.create_story(
+            title_of(notes), draft=notes, target=options.target, framework=options.framework
+        )
+        return self.coach(story.id, notes, answers, options)
+
     def carried_answers(self, story_id: int, number: int | None) -> list[Answer]:
         """The answers version `number` was coached with: they stand in the next version too,
         until the user folds them into the notes or takes them back."""
@@ -105,3 +124,12 @@ class Workspace:
             for a in version.answers
             if a.section is not None
         ]
+
+
+def title_of(notes: str) -> str:
+    """A story title from its notes: the first line with words, without list or heading marks."""
+    for line in notes.splitlines():
+        words = " ".join(line.strip().lstrip("#*->•").split())
+        if words:
+            return words if len(words) <= _TITLE_CHARS else words[: _TITLE_CHARS - 1] + "…"
+    return _UNTITLED
