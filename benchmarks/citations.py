@@ -41,7 +41,7 @@ def _tokens(data: Any, cache: Path) -> int:
 def measure(notes: str, rubrics: RubricSet, prompts: Path, cache: Path) -> dict[str, int]:
     """Prompt and completion tokens of one story's restructure step, cited and quoted."""
     prepared = prepare_notes(notes, rubrics)
-    units = prepared.restructured.units
+    units = prepared.restructured.analysis.units
     listing = numbered_notes(prepared.clean, units)
     cited = echo_story(listing, rubrics)
     words = [prepared.clean[unit.start : unit.end] for unit in units]

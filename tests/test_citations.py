@@ -14,7 +14,7 @@ NOTES = (
 
 
 def test_each_unit_is_numbered_and_labels_stay_unnumbered(rubrics: RubricSet) -> None:
-    units = prepare_notes(NOTES, rubrics).restructured.units
+    units = prepare_notes(NOTES, rubrics).restructured.analysis.units
     listing = numbered_notes(NOTES, units)
     assert listing.splitlines()[0] == "Situation: [1] our export took 2+ hours every night."
     for number, unit in enumerate(units, start=1):
@@ -25,7 +25,7 @@ def test_each_unit_is_numbered_and_labels_stay_unnumbered(rubrics: RubricSet) ->
 def test_citations_read_back_as_exact_spans_and_unknown_numbers_are_named(
     rubrics: RubricSet,
 ) -> None:
-    units = prepare_notes(NOTES, rubrics).restructured.units
+    units = prepare_notes(NOTES, rubrics).restructured.analysis.units
     spans, unknown = cited_spans([len(units), 1, 1, 0, len(units) + 1], units)
     assert spans == sorted({(units[0].start, units[0].end), (units[-1].start, units[-1].end)})
     assert unknown == [0, len(units) + 1]

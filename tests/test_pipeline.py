@@ -39,7 +39,7 @@ RUBRICS = load_rubrics(PROJECT_ROOT / "rubrics")
 def sentence(text: str, *quotes: str, notes: str = NOTES) -> dict[str, Any]:
     """A model's sentence citing the numbers of the units that hold `quotes` (words of `notes`),
     as the pipeline numbers them."""
-    units = prepare_notes(notes, RUBRICS).restructured.units
+    units = prepare_notes(notes, RUBRICS).restructured.analysis.units
     cited: list[int] = []
     for quote in quotes:
         start = notes.index(quote)

@@ -6,14 +6,12 @@ scores, each with the words and rubric lines behind it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from coach.judgement.answers import Material, attach
-from coach.judgement.cues import Tokens
+from coach.judgement.analysis import Analysis
+from coach.judgement.answers import attach
 from coach.judgement.levels import level_fit_score, level_hits, read_level
-from coach.judgement.placement import OwnedHits, PlacedUnit
 from coach.judgement.quantification import (
     QuantCues,
     build_metrics,
@@ -69,22 +67,11 @@ def overall_score(parts: dict[str, Score], rubric: OverallRubric) -> Score:
     return Score.from_components("overall", components)
 
 
-def grade(
-    notes: str,
-    placed: Sequence[PlacedUnit],
-    rubrics: RubricSet,
-    target: Level,
-    framework: Framework,
-    *,
-    tokens: Tokens,
-    inside: OwnedHits,
-    answers: Material | None = None,
-) -> Grade:
-    """Score a placed story, read its level, and ask what would raise it.
-
-    `tokens` and `inside` (the cue hits inside `placed`, `hits_inside`) are the restructurer's:
-    the notes are walked once.
-    """
+def grade(analysis: Analysis, rubrics: RubricSet, target: Level, framework: Framework) -> Grade:
+    """Score a placed story, read its level, and ask what would raise it: from the restructurer's
+    reading of the notes, so they are walked once."""
+    notes, placed, tokens, inside = analysis.notes, analysis.units, analysis.tokens, analysis.inside
+    answers = analysis.answers
     cues = QuantCues(inside, placed)
     attached = attach(answers, placed)
     metrics = build_metrics(notes, placed, cues, rubrics.quantification, attached)

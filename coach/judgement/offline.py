@@ -10,7 +10,7 @@ from coach.judgement.answers import Answer, Material, answered_slots, material
 from coach.judgement.grader import Grade, grade
 from coach.judgement.injection import find_injections, mask
 from coach.judgement.language import language_flag
-from coach.judgement.placement import PlacedUnit, hits_inside
+from coach.judgement.placement import PlacedUnit
 from coach.judgement.restructurer import Restructured, restructure, to_psi
 from coach.judgement.rubrics import RubricSet
 from coach.judgement.segmenter import split_lines
@@ -57,20 +57,9 @@ class Prepared:
         units: Sequence[PlacedUnit] | None = None,
     ) -> Grade:
         """Grade the clean notes as `units` place them; by default, as the offline engine does."""
-        base = self.restructured
-        if units is None:
-            units, inside = base.units, base.inside
-        else:  # placed otherwise; hits_inside depends on the spans alone, but they may differ
-            inside = hits_inside(base.hits, [(unit.start, unit.end) for unit in units])
+        analysis = self.restructured.analysis
         return grade(
-            self.clean,
-            units,
-            rubrics,
-            target,
-            framework,
-            tokens=base.tokens,
-            inside=inside,
-            answers=self.material,
+            analysis if units is None else analysis.placed_as(units), rubrics, target, framework
         )
 
 

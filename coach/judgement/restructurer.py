@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from coach.judgement.analysis import Analysis
 from coach.judgement.answers import Material, answer_element
 from coach.judgement.cues import Hit, Tokens, tokenize
 from coach.judgement.levels import I_WORDS, TEAM_WORDS
@@ -45,14 +46,10 @@ _BARE_HEADING_WORDS: Final = 5
 
 @dataclass(frozen=True, slots=True)
 class Restructured:
-    """The restructurer's output: the story, the placed units the grader reads, and the notes'
-    words and scoring-cue hits, found once and handed on to the grader."""
+    """The restructurer's output: the story, and what grading reads of the notes."""
 
     story: StarStory
-    units: list[PlacedUnit]
-    tokens: Tokens
-    hits: list[Hit[ScoringKey]]
-    inside: OwnedHits  # `hits_inside(hits, units)`: what the grader reads of them
+    analysis: Analysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +215,7 @@ def _best_path(emissions: list[list[float]], rubric: StarPlusRubric) -> list[int
 
 
 @dataclass(frozen=True, slots=True)
-class Analysis:
+class SegmentedNotes:
     """What placement reads of the notes: units, words, cue hits, figures and headings."""
 
     lines: list[Line]
@@ -285,7 +282,7 @@ def analyse(
     rubrics: RubricSet,
     lines: list[Line] | None = None,
     answers: Material | None = None,
-) -> Analysis:
+) -> SegmentedNotes:
     """Split the notes into units and find what every placement reads of them.
 
     With `answers`, `notes` is their material: the answers' lines are units pinned to their
@@ -315,7 +312,7 @@ def analyse(
         for index in answer_of
         if answers is not None and index is not None
     ]
-    return Analysis(
+    return SegmentedNotes(
         lines, headings, units, tokens, hits, inside, measured, answer_of, pinned, notes_end
     )
 
@@ -360,10 +357,7 @@ def restructure(
     ]
     return Restructured(
         story=_story(notes, placed, headings, star, found.tokens, answers),
-        units=placed,
-        tokens=found.tokens,
-        hits=found.hits,
-        inside=found.inside,
+        analysis=Analysis(notes, placed, found.tokens, found.hits, found.inside, answers),
     )
 
 

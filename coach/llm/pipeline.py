@@ -180,7 +180,7 @@ def _coach_with_model(
     clean = prepared.clean
     redacted = redact(clean, names)
     sent = redacted.text
-    units = prepared.restructured.units
+    units = prepared.restructured.analysis.units
     listing = redacted.apply(numbered_notes(clean, units))  # what the story's sentences cite
     render = Renderer(settings, boundary_for(sent))
     # A round trip is a step that waited on the server; answers from the cache cost none.
@@ -260,7 +260,7 @@ def _coach_with_model(
         rubrics,
         options.target,
         options.framework,
-        model_placed(prepared.restructured.units, review),
+        model_placed(prepared.restructured.analysis.units, review),
     )
 
     progress("Judging the level and preparing questions")
@@ -338,7 +338,7 @@ def _later_requests(
     """
     sent = redacted.text
     offline = prepared.grade(
-        rubrics, options.target, options.framework, prepared.restructured.units
+        rubrics, options.target, options.framework, prepared.restructured.analysis.units
     )
     requests = [
         (

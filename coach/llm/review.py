@@ -80,7 +80,7 @@ def restored(draft: DraftStory, redacted: Redacted) -> DraftStory:
 
 def notes_units_kept(prepared: Prepared, review: Review) -> tuple[int, int]:
     """How many of the notes' units a kept sentence of the model's story quotes, of how many."""
-    units = [unit for unit in prepared.restructured.units if unit.answer is None]
+    units = [unit for unit in prepared.restructured.analysis.units if unit.answer is None]
     quoted = [span for _, _, spans in review.kept for span in spans]
     kept = sum(1 for u in units if any(s < u.end and u.start < e for s, e in quoted))
     return kept, len(units)
