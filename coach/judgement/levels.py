@@ -10,7 +10,7 @@ from typing import Final, NamedTuple
 from coach.judgement.cues import Hit, Tokens
 from coach.judgement.level_model import LevelModel
 from coach.judgement.placement import OwnedHits, PlacedUnit
-from coach.judgement.rubrics import ScoringKey
+from coach.judgement.rubrics import CueOwner, ScoringKey
 from coach.judgement.rubrics.level import DimensionRubric, LevelRubric, ReachRubric
 from coach.lexicon import load_lexicon
 from coach.models import (
@@ -82,8 +82,8 @@ class LevelRead(NamedTuple):
 def level_hits(inside: OwnedHits) -> LevelHits:
     """The level rubric's cues inside the placed notes (`hits_inside`), by (dimension, kind)."""
     found: LevelHits = {}
-    for _, hit in inside.get("level", ()):
-        found.setdefault(hit.key[1], []).append(hit)
+    for _, hit in inside.get(CueOwner.LEVEL, ()):
+        found.setdefault(hit.key.name, []).append(hit)
     return found
 
 

@@ -9,7 +9,7 @@ from typing import Final, NamedTuple
 from coach.judgement.cues import Hit, Tokens
 from coach.judgement.figure_tagger import merge, tagged_spans
 from coach.judgement.figures import Candidates, Change, find_figures, pair_changes
-from coach.judgement.rubrics import ScoringKey
+from coach.judgement.rubrics import CueOwner, ScoringKey
 from coach.judgement.rubrics.quantification import QuantificationRubric
 from coach.judgement.sequence_model import FigureModel
 from coach.models import Figure, Section
@@ -111,12 +111,12 @@ def _as_tagged(
     return result
 
 
-OwnedHits = dict[str, list[tuple[int, Hit[ScoringKey]]]]
+OwnedHits = dict[CueOwner, list[tuple[int, Hit[ScoringKey]]]]
 
 
 def hits_inside(hits: Sequence[Hit[ScoringKey]], spans: Sequence[tuple[int, int]]) -> OwnedHits:
-    """The hits that lie wholly inside one of `spans`, grouped by the rubric that owns them
-    ("star", "level", "quant"), each with the index of its span.
+    """The hits that lie wholly inside one of `spans`, grouped by the rubric that owns them,
+    each with the index of its span.
 
     `hits` come in text order (as `CueBook.find` gives them) and `spans` are sorted and do not
     overlap, so one pass over both finds each hit's span.
@@ -130,7 +130,7 @@ def hits_inside(hits: Sequence[Hit[ScoringKey]], spans: Sequence[tuple[int, int]
             break
         start, end = spans[row]
         if start <= hit.start and hit.end <= end:
-            found.setdefault(hit.key[0], []).append((row, hit))
+            found.setdefault(hit.key.owner, []).append((row, hit))
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Final, NamedTuple
 from coach.judgement.answers import NOTHING_ATTACHED, Attached, AttachedAnswer
 from coach.judgement.figures import Change
 from coach.judgement.placement import OwnedHits, PlacedUnit
+from coach.judgement.rubrics import CueOwner
 from coach.judgement.rubrics.quantification import QuantComponent, QuantificationRubric
 from coach.models import (
     Excerpt,
@@ -76,8 +77,8 @@ class QuantCues:
         """`inside` is `hits_inside` over the `placed` notes."""
         self.sentences = sentence_spans(placed)
         self._spans: dict[str, list[tuple[int, int]]] = {}
-        for _, hit in inside.get("quant", ()):
-            self._spans.setdefault(hit.key[1], []).append((hit.start, hit.end))
+        for _, hit in inside.get(CueOwner.QUANT, ()):
+            self._spans.setdefault(hit.key.name, []).append((hit.start, hit.end))
 
     def first(self, key: str, start: int, end: int) -> tuple[int, int] | None:
         """The first span of `key` starting inside [start, end)."""

@@ -18,7 +18,7 @@ from coach.judgement.cues import Hit, Tokens, tokenize
 from coach.judgement.levels import I_WORDS, TEAM_WORDS
 from coach.judgement.placement import Measured, OwnedHits, PlacedUnit, hits_inside, measure_all
 from coach.judgement.prose import Subject, notes_subject, only_allowed_edits, write_sentence
-from coach.judgement.rubrics import RubricSet, ScoringKey
+from coach.judgement.rubrics import CueOwner, RubricSet, ScoringKey
 from coach.judgement.rubrics.star import StarPlusRubric, normalise_heading
 from coach.judgement.segmenter import (
     Line,
@@ -147,11 +147,11 @@ def _emissions(
     column = {section: i for i, section in enumerate(_SECTIONS)}
     table = [[0.0] * len(_SECTIONS) for _ in units]
     counted: set[tuple[int, int]] = set()
-    for row, hit in inside.get("star", ()):
+    for row, hit in inside.get(CueOwner.STAR, ()):
         # Each cue group adds its weight once per unit, however many of its phrases match.
         if (row, hit.group) not in counted:
             counted.add((row, hit.group))
-            table[row][column[hit.key[1]]] += hit.weight
+            table[row][column[hit.key.name]] += hit.weight
     first = units[0].start
     width = max(1, units[-1].end - first)
     result = column[Section.RESULT]

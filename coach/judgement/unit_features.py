@@ -15,6 +15,7 @@ from typing import Final, NamedTuple
 
 from coach.judgement.cues import Tokens
 from coach.judgement.placement import Measured, OwnedHits
+from coach.judgement.rubrics import CueOwner
 from coach.judgement.segmenter import Line, Unit
 from coach.models import Section
 
@@ -85,13 +86,13 @@ def unit_features(
     """One feature list per unit, in order."""
     count = len(units)
     rows: list[list[str]] = [[] for _ in units]
-    for row, hit in inside.get("star", ()):
-        rows[row].append(f"cue={hit.key[1]}")
-    for row, hit in inside.get("level", ()):
-        dimension, kind = hit.key[1]
+    for row, hit in inside.get(CueOwner.STAR, ()):
+        rows[row].append(f"cue={hit.key.name}")
+    for row, hit in inside.get(CueOwner.LEVEL, ()):
+        dimension, kind = hit.key.name
         rows[row].append(f"level={dimension}:{kind}")
-    for row, hit in inside.get("quant", ()):
-        rows[row].append(f"quant={hit.key[1]}")
+    for row, hit in inside.get(CueOwner.QUANT, ()):
+        rows[row].append(f"quant={hit.key.name}")
     first_start = units[0].start if units else 0
     width = max(1, (units[-1].end - first_start) if units else 1)
     previous_line = -1

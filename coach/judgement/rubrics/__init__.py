@@ -3,9 +3,10 @@ loader that reads them by name and cross-checks them (`load_rubrics` gives a `Ru
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import Field, field_validator
 
@@ -22,9 +23,21 @@ from coach.judgement.sequence_model import FigureModel, PlacementModel
 from coach.models import Section
 from coach.versioned import read_versioned, versioned_files
 
-# A key of the combined scoring cues: ("star", Section), ("level", (dimension, kind)) or
-# ("quant", check or family name).
-ScoringKey = tuple[str, Any]
+
+class CueOwner(StrEnum):
+    """The rubric a scoring cue comes from."""
+
+    STAR = "star"
+    LEVEL = "level"
+    QUANT = "quant"
+
+
+class ScoringKey(NamedTuple):
+    """A cue of the combined scoring book: its rubric, and what it marks there (a Section for
+    STAR+, (dimension, kind) for level, a check or family name for quantification)."""
+
+    owner: CueOwner
+    name: Any
 
 
 class OverallRubric(Versioned):
@@ -65,14 +78,14 @@ class RubricSet(Strict):
 
     @cached_property
     def scoring_cues(self) -> CueBook[ScoringKey]:
-        """The STAR+, level and quantification cues in one book: one walk over a story's words.
-
-        Keys are ("star", section), ("level", (dimension, kind)) and ("quant", name).
-        """
+        """The STAR+, level and quantification cues in one book: one walk over a story's words."""
         entries: list[tuple[ScoringKey, float, list[str]]] = []
-        entries += [(("star", key), w, p) for key, w, p in self.star_plus.cue_entries]
-        entries += [(("level", key), w, p) for key, w, p in self.level.cue_entries]
-        entries += [(("quant", key), w, p) for key, w, p in self.quantification.cue_entries]
+        for owner, rubric_entries in (
+            (CueOwner.STAR, self.star_plus.cue_entries),
+            (CueOwner.LEVEL, self.level.cue_entries),
+            (CueOwner.QUANT, self.quantification.cue_entries),
+        ):
+            entries += [(ScoringKey(owner, key), w, p) for key, w, p in rubric_entries]
         return CueBook(entries)
 
     @property
