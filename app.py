@@ -11,49 +11,55 @@ from typing import Any
 
 import streamlit as st
 
-from coach.bank import (
-    HEADER_FACTS,
-    LEADERSHIP_PRINCIPLES,
-    TARGETS,
-    StoryBank,
-    StoryDetail,
-    StorySummary,
-    VersionRecord,
-)
-from coach.config import get_settings
 from coach.errors import CoachError, StoryBankError, notes_too_long
-from coach.judgement.answers import Answer
-from coach.judgement.levels import meter_position
-from coach.judgement.prose import join_sentences
-from coach.judgement.rubrics import load_rubrics
-from coach.judgement.sequence_model import LOW_CONFIDENCE
-from coach.llm.redaction import RedactionList
-from coach.models import (
-    LEVEL_ORDER,
-    PSI_TITLES,
-    SCORE_TITLES,
-    SECTION_TITLES,
-    CoachResult,
-    Engine,
-    Framework,
-    Level,
-    LevelSignal,
-    RunOptions,
-    Score,
-    StoryElement,
-)
-from coach.surfaces.contract import story_json
-from coach.surfaces.history import compare
-from coach.surfaces.reading import decode_notes
-from coach.surfaces.render import (
-    FACT_LABELS,
-    case_study_markdown,
-    highlighted_markdown,
-    markdown_escape,
-    spoken_text_with_time,
-    spoken_version_for,
-)
-from coach.surfaces.workspace import Workspace, mask_key
+
+# The library reads its word lists as its modules load: a broken data file is said, not thrown.
+try:
+    from coach.bank import (
+        HEADER_FACTS,
+        LEADERSHIP_PRINCIPLES,
+        TARGETS,
+        StoryBank,
+        StoryDetail,
+        StorySummary,
+        VersionRecord,
+    )
+    from coach.config import get_settings
+    from coach.judgement.answers import Answer
+    from coach.judgement.levels import meter_position
+    from coach.judgement.prose import join_sentences
+    from coach.judgement.rubrics import load_rubrics
+    from coach.judgement.sequence_model import LOW_CONFIDENCE
+    from coach.llm.redaction import RedactionList
+    from coach.models import (
+        LEVEL_ORDER,
+        PSI_TITLES,
+        SCORE_TITLES,
+        SECTION_TITLES,
+        CoachResult,
+        Engine,
+        Framework,
+        Level,
+        LevelSignal,
+        RunOptions,
+        Score,
+        StoryElement,
+    )
+    from coach.surfaces.contract import story_json
+    from coach.surfaces.history import compare
+    from coach.surfaces.reading import decode_notes
+    from coach.surfaces.render import (
+        FACT_LABELS,
+        case_study_markdown,
+        highlighted_markdown,
+        markdown_escape,
+        spoken_text_with_time,
+        spoken_version_for,
+    )
+    from coach.surfaces.workspace import Workspace, mask_key
+except CoachError as exc:
+    st.error(str(exc))
+    st.stop()
 
 _FRAMEWORKS = {"STAR+": Framework.STAR, "Problem-Solution-Impact": Framework.PSI}
 _ROW_HEIGHT = 35  # Streamlit's dataframe row, in pixels

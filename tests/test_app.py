@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -10,6 +11,7 @@ from unittest import mock
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from coach import lexicon
 from coach.bank import StoryBank
 from coach.config import PROJECT_ROOT
 from coach.errors import InputError, LlmError
@@ -444,3 +446,19 @@ def test_a_broken_rubric_is_a_notice_naming_it(
     assert not app.exception
     [error] = app.error
     assert "overall.v2.yaml" in error.value and "level\\_fitt" in error.value
+
+
+def test_a_broken_lexicon_is_a_notice_not_a_traceback(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The word lists are read as the library's modules load: the page imports them afresh here.
+    broken = rubrics_copy(tmp_path / "rubrics", "lexicon.v1.yaml", "version: 1", "version: one")
+    monkeypatch.setattr(lexicon, "load_lexicon", lambda: lexicon.read_lexicon(broken))
+    kept = {"coach", "coach.errors", "coach.config", "coach.lexicon", "coach.versioned"}
+    for name in [m for m in sys.modules if m.startswith("coach.") and m not in kept]:
+        monkeypatch.delitem(sys.modules, name)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception
+    [error] = app.error
+    assert "lexicon.v1.yaml" in error.value

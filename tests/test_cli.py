@@ -17,7 +17,7 @@ from coach.surfaces.cli import main
 from coach.surfaces.workspace import title_of
 from tests.fakes import ScriptedModel, script, tool_reply
 
-from .conftest import STORY_BANK
+from .conftest import STORY_BANK, rubrics_copy
 
 NOTES = (
     "Our checkout p99 was 850ms at peak. I owned the fix. I profiled the pool and moved the "
@@ -286,3 +286,23 @@ def test_a_model_run_keeps_the_notes_in_the_story_bank_before_the_model_is_asked
 )
 def test_a_story_kept_from_notes_is_titled_by_their_first_line(notes: str, title: str) -> None:
     assert title_of(notes) == title
+
+
+def test_a_broken_lexicon_is_one_line_and_exit_2_not_a_traceback(tmp_path: Path) -> None:
+    # The word lists are read as the library's modules load, before the CLI's own handler runs.
+    broken = rubrics_copy(tmp_path / "rubrics", "lexicon.v1.yaml", "version: 1", "version: one")
+    notes_file = tmp_path / "notes.txt"
+    notes_file.write_text(NOTES, encoding="utf-8")
+    program = (
+        "import sys, coach.lexicon as lexicon\n"
+        "real = lexicon.read_lexicon\n"
+        f"lexicon.read_lexicon = lambda directory: real(lexicon.Path({str(broken)!r}))\n"
+        "from coach.__main__ import main\n"
+        f"sys.exit(main(['coach', {str(notes_file)!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Traceback" not in done.stderr and "lexicon.v1.yaml" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -20,6 +20,7 @@ from coach.judgement.rubrics.level import LevelRubric, ReachRubric
 from coach.judgement.rubrics.quantification import QuantificationRubric, ScoreName
 from coach.judgement.rubrics.star import StarPlusRubric
 from coach.judgement.sequence_model import FigureModel, PlacementModel
+from coach.lexicon import load_lexicon
 from coach.models import Section
 from coach.versioned import read_versioned, versioned_files
 
@@ -90,7 +91,7 @@ class RubricSet(Strict):
 
     @property
     def versions(self) -> dict[str, int]:
-        """Rubric id -> version used."""
+        """Rubric id -> version used: the rubric files, the learned models and the lexicon."""
         rubrics = (
             self.star_plus,
             self.quantification,
@@ -105,6 +106,8 @@ class RubricSet(Strict):
         for learned in (self.placement, self.level_model, self.figure_model, self.injection_model):
             if learned is not None:
                 versions[learned.id] = learned.version
+        lexicon = load_lexicon()
+        versions[lexicon.id] = lexicon.version
         return versions
 
 
