@@ -47,7 +47,7 @@ try:
     )
     from coach.surfaces.contract import story_json
     from coach.surfaces.history import compare
-    from coach.surfaces.reading import decode_notes
+    from coach.surfaces.notes_files import decode_notes
     from coach.surfaces.render import (
         FACT_LABELS,
         case_study_markdown,

@@ -21,7 +21,7 @@ from coach.llm.pipeline import chosen_engine, run_coach
 from coach.models import CoachResult, Engine, Framework, Level, RunOptions
 from coach.surfaces.batch import finished_ids, read_stories, run_batch, to_do
 from coach.surfaces.contract import contract_json, to_contract
-from coach.surfaces.reading import decode_notes, read_notes_file
+from coach.surfaces.notes_files import decode_notes, read_notes_file
 from coach.surfaces.render import to_markdown
 
 _TARGETS = [Level.L6.value, Level.L7.value]

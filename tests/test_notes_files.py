@@ -8,7 +8,7 @@ import pytest
 
 from coach.errors import InputError
 from coach.judgement.offline import check_notes
-from coach.surfaces.reading import decode_notes, read_notes_file
+from coach.surfaces.notes_files import decode_notes, read_notes_file
 
 LIMIT = 1_000
 
