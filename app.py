@@ -53,6 +53,7 @@ try:
         case_study_markdown,
         highlighted_markdown,
         markdown_escape,
+        quoted,
         spoken_text_with_time,
         spoken_version_for,
     )
@@ -505,9 +506,7 @@ def _score(score: Score, label: str) -> None:
                 f"_{markdown_escape(part.rubric)}_"
             )
         if score.evidence:
-            st.caption(
-                "Evidence: " + "; ".join(f"“{markdown_escape(e.text)}”" for e in score.evidence[:6])
-            )
+            st.caption("Evidence: " + quoted(score.evidence[:6], "; "))
 
 
 def _story(result: CoachResult) -> None:
@@ -541,7 +540,7 @@ def _paragraph(elements: list[StoryElement], title: str) -> None:
     with st.expander("Your words behind this"):
         for element in elements:
             origin = "your answer" if element.source == "answer" else "your notes"
-            words = "; ".join(f"“{markdown_escape(s.text)}”" for s in element.sources)
+            words = quoted(element.sources, "; ")
             st.markdown(f"- {markdown_escape(element.text)} ← {origin}: {words or '(as written)'}")
 
 
@@ -620,10 +619,10 @@ def _level(result: CoachResult) -> None:
 def _signals(signals: list[LevelSignal]) -> None:
     """Each dimension's reading with the words of the notes that show it."""
     for signal in signals:
-        quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence)
+        evidence = quoted(signal.evidence)
         st.markdown(
             f"- **{signal.dimension.replace('_', ' ')}**: {signal.level.value}"
-            + (f" — {quoted}" if quoted else "")
+            + (f" — {evidence}" if evidence else "")
         )
 
 

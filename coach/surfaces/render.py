@@ -9,7 +9,7 @@ nothing secret can reach a download.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -22,6 +22,7 @@ from coach.models import (
     SCORE_TITLES,
     SECTION_TITLES,
     CoachResult,
+    Excerpt,
     Framework,
     PsiSection,
     Section,
@@ -280,6 +281,11 @@ def markdown_escape(text: str) -> str:
     return _LEADING_MARK.sub(r"\\\1", escaped)
 
 
+def quoted(excerpts: Iterable[Excerpt], separator: str = ", ") -> str:
+    """Words of the notes as the reports quote them: each escaped, in curly quotes."""
+    return separator.join(f"“{markdown_escape(e.text)}”" for e in excerpts)
+
+
 def to_markdown(result: CoachResult) -> str:
     """A readable report of one run."""
     lines: list[str] = []
@@ -333,8 +339,8 @@ def to_markdown(result: CoachResult) -> str:
         f"## Level: reads {result.level.estimate.value}, target {result.level.target.value}"
     )
     for signal in result.level.signals:
-        quoted = ", ".join(f"“{markdown_escape(e.text)}”" for e in signal.evidence) or "no evidence"
-        lines.append(f"- {signal.dimension.replace('_', ' ')}: {signal.level.value} — {quoted}")
+        evidence = quoted(signal.evidence) or "no evidence"
+        lines.append(f"- {signal.dimension.replace('_', ' ')}: {signal.level.value} — {evidence}")
     if result.level.to_target:
         lines.append("")
         lines.append("To read at the target level:")
