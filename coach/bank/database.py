@@ -161,6 +161,7 @@ def upgrade(engine: Engine) -> None:
 
 
 def display_url(engine: Engine) -> str:
+    """Where the bank lives, fit to show: a SQLite file's path, else the URL, password masked."""
     url = engine.url
     path = _sqlite_file(url) if url.get_backend_name() == "sqlite" else None
     return str(path) if path is not None else url.render_as_string(hide_password=True)

@@ -121,6 +121,7 @@ def ask_judge(
 def judge_prompt(
     render: Renderer, rubrics: RubricSet, options: RunOptions, story_text: str, redacted: Redacted
 ) -> list[tuple[str, str]]:
+    """The judge's request: the level rubric, the target, the story and the notes."""
     return render(
         "judge",
         {
@@ -140,6 +141,7 @@ def coaching_prompt(
     to_target: Sequence[str],
     redacted: Redacted,
 ) -> list[tuple[str, str]]:
+    """The coaching request: the target, what the grader found, the questions and the story."""
     return render(
         "coaching",
         {

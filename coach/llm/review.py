@@ -103,6 +103,9 @@ def model_placed(units: Sequence[PlacedUnit], review: Review) -> list[PlacedUnit
 def star_story(
     notes: str, review: Review, draft: DraftStory, rubrics: RubricSet, prepared: Prepared
 ) -> StarStory:
+    """The kept sentences as the story shown: each in the model's section with its sources,
+    answers where their questions put them, placeholders (the model's gap questions first) for
+    empty sections, and the notes' own title and header facts."""
     # The answers are the user's own words in the sections their questions named, as the
     # offline story has them; a model sentence resting on answers alone would re-place them.
     answered = prepared.material.spans

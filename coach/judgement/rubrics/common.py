@@ -16,11 +16,13 @@ from coach.judgement.cues import validate_phrases
 
 
 class Strict(BaseModel):
-    # Unknown keys are typos in a rubric; reject them instead of silently ignoring them.
+    """A rubric part: frozen, and unknown keys (typos) refused rather than silently ignored."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
 
 def alternation(patterns: list[str]) -> str:
+    """Patterns as one regex alternation, each in its own group."""
     return "|".join(f"(?:{p})" for p in patterns)
 
 
@@ -33,6 +35,7 @@ def compile_patterns(patterns: list[str]) -> re.Pattern[str]:
 
 
 def check_patterns(patterns: list[str]) -> list[str]:
+    """A validator: every pattern compiles, alone and joined with the others."""
     for pattern in patterns:
         try:
             re.compile(pattern)
@@ -46,6 +49,7 @@ def check_patterns(patterns: list[str]) -> list[str]:
 
 
 def check_phrases(phrases: list[str]) -> list[str]:
+    """A validator: every cue phrase is one the cue book can match."""
     try:
         validate_phrases(phrases)
     except PhraseError as exc:
@@ -72,6 +76,8 @@ class PhraseSet(Strict):
 
 
 class Versioned(Strict):
+    """The header every rubric file starts with: its id, version and what it is for."""
+
     id: str
     version: int = Field(ge=1)
     description: str
@@ -107,6 +113,7 @@ class TriggeredPatterns(Strict):
 
 
 def all_present(found: Iterable[str], needed: Any, what: str) -> None:
+    """Refuse a rubric that leaves out a name of the `Literal` `needed` (the code's set)."""
     missing = sorted(set(get_args(needed)) - set(found))
     if missing:
         raise ValueError(f"{what} needs {', '.join(missing)}")
