@@ -9,12 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.judgement.figures import (
-    _ASCII_DIGIT_OR_DOLLAR,
-    _DIGIT_OR_CURRENCY,
-    _PERCENTILE,
-    pair_changes,
-)
+from coach.judgement.changes import pair_changes
+from coach.judgement.figure_words import ASCII_DIGIT_OR_DOLLAR, DIGIT_OR_CURRENCY, PERCENTILE
 from coach.judgement.rubrics import RubricSet
 from coach.models import MetricKind
 from tests.strategies import joined_pieces
@@ -141,13 +137,13 @@ def test_hyphenated_units_and_count_nouns_stay_figures(rubrics: RubricSet) -> No
 )
 def test_percentile_labels_are_those_of_the_plain_pattern(text: str, start: int) -> None:
     plain = re.compile(r"\b[pP](?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
-    assert [m.span() for m in _PERCENTILE.finditer(text, start)] == [
+    assert [m.span() for m in PERCENTILE.finditer(text, start)] == [
         m.span() for m in plain.finditer(text, start)
     ]
 
 
 @given(st.text(alphabet=string.printable, max_size=40))
 def test_the_ascii_digit_scan_finds_what_the_unicode_one_finds(text: str) -> None:
-    assert [m.start() for m in _ASCII_DIGIT_OR_DOLLAR.finditer(text)] == [
-        m.start() for m in _DIGIT_OR_CURRENCY.finditer(text)
+    assert [m.start() for m in ASCII_DIGIT_OR_DOLLAR.finditer(text)] == [
+        m.start() for m in DIGIT_OR_CURRENCY.finditer(text)
     ]

@@ -12,7 +12,7 @@ import pytest
 from coach.bank import principles as bank
 from coach.config import PROJECT_ROOT
 from coach.errors import RubricError
-from coach.judgement import cues, figures, levels, prose
+from coach.judgement import changes, cues, figure_words, levels, prose
 from coach.lexicon import Lexicon, alternation, load_lexicon, read_lexicon
 from coach.llm.guard import PLACEHOLDER
 from coach.models import HeaderFacts, PsiSection
@@ -106,9 +106,9 @@ def test_whose_work_a_story_tells_is_read_from_the_lexicon() -> None:
 def test_number_words_are_one_list_for_cues_and_figures() -> None:
     lexicon = load_lexicon()
     assert frozenset(lexicon.number_words) == cues._NUMBER_WORDS
-    assert cues._NUMBER_WORDS | frozenset(lexicon.figure_number_words) == figures.NUMBER_WORDS
+    assert cues._NUMBER_WORDS | frozenset(lexicon.figure_number_words) == figure_words.NUMBER_WORDS
     # The words figures knows the value of are number words, besides "a" ("a dozen") and "half".
-    assert set(figures._WORD_VALUES) - {"a", "half"} <= cues._NUMBER_WORDS
+    assert set(figure_words._WORD_VALUES) - {"a", "half"} <= cues._NUMBER_WORDS
     number = cues.CueSet([["# teams"]])
     for word in lexicon.number_words:
         assert number.matches(cues.tokenize(f"we had {word} teams")), word
@@ -118,11 +118,11 @@ def test_number_words_are_one_list_for_cues_and_figures() -> None:
 @pytest.mark.parametrize(
     ("words", "pattern", "text"),
     [
-        ("reverse_gap_changes", figures._REVERSE_GAP.match, ", {} from "),
-        ("relative_lead_verbs", figures._RELATIVE_LEAD.search, "we {} p99 by "),
-        ("relative_tail_words", figures._RELATIVE_TAIL.match, " {}."),
-        ("delta_lead_verbs", figures._DELTA_LEAD.search, "we {} costs by "),
-        ("to_lead_verbs", figures._TO_LEAD.search, "we {} p99 down to "),
+        ("reverse_gap_changes", changes._REVERSE_GAP.match, ", {} from "),
+        ("relative_lead_verbs", changes._RELATIVE_LEAD.search, "we {} p99 by "),
+        ("relative_tail_words", changes._RELATIVE_TAIL.match, " {}."),
+        ("delta_lead_verbs", changes._DELTA_LEAD.search, "we {} costs by "),
+        ("to_lead_verbs", changes._TO_LEAD.search, "we {} p99 down to "),
     ],
 )
 def test_change_words_are_the_lexicons(

@@ -15,13 +15,8 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Final
 
-from coach.judgement.figures import (
-    CADENCE_WORDS,
-    NUMBER_WORDS,
-    TIME_WORDS,
-    figure_from_span,
-    qualified_spans,
-)
+from coach.judgement.figure_words import CADENCE_WORDS, NUMBER_WORDS, TIME_WORDS
+from coach.judgement.figures import figure_from_span, qualified_spans
 from coach.judgement.sequence_model import FigureModel
 from coach.models import Figure
 

@@ -6,9 +6,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
+from coach.judgement.changes import Change, pair_changes
 from coach.judgement.cues import Hit, Tokens
 from coach.judgement.figure_tagger import merge, tagged_spans
-from coach.judgement.figures import Candidates, Change, find_figures, pair_changes
+from coach.judgement.figures import Candidates, find_figures
 from coach.judgement.rubrics import CueOwner, ScoringKey
 from coach.judgement.rubrics.quantification import QuantificationRubric
 from coach.judgement.sequence_model import FigureModel

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Final, NamedTuple
 
 from coach.judgement.answers import NOTHING_ATTACHED, Attached, AttachedAnswer
-from coach.judgement.figures import Change
+from coach.judgement.changes import Change
 from coach.judgement.placement import OwnedHits, PlacedUnit
 from coach.judgement.rubrics import CueOwner
 from coach.judgement.rubrics.quantification import QuantComponent, QuantificationRubric

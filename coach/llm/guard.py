@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from coach.judgement.changes import same_quantity
 from coach.judgement.cues import Tokens, tokenize
-from coach.judgement.figures import find_figures, same_quantity
+from coach.judgement.figures import find_figures
 from coach.judgement.levels import I_WORDS, TEAM_WORDS
 from coach.judgement.rubrics import RubricSet
 from coach.models import Figure
