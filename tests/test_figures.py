@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coach.judgement.changes import pair_changes
-from coach.judgement.figure_words import ASCII_DIGIT_OR_DOLLAR, DIGIT_OR_CURRENCY, PERCENTILE
+from coach.judgement.figure_words import PERCENTILE
+from coach.judgement.figures import _ASCII_DIGIT_OR_DOLLAR, _DIGIT_OR_CURRENCY
 from coach.judgement.rubrics import RubricSet
 from coach.models import MetricKind
 from tests.strategies import joined_pieces
@@ -144,6 +145,6 @@ def test_percentile_labels_are_those_of_the_plain_pattern(text: str, start: int)
 
 @given(st.text(alphabet=string.printable, max_size=40))
 def test_the_ascii_digit_scan_finds_what_the_unicode_one_finds(text: str) -> None:
-    assert [m.start() for m in ASCII_DIGIT_OR_DOLLAR.finditer(text)] == [
-        m.start() for m in DIGIT_OR_CURRENCY.finditer(text)
+    assert [m.start() for m in _ASCII_DIGIT_OR_DOLLAR.finditer(text)] == [
+        m.start() for m in _DIGIT_OR_CURRENCY.finditer(text)
     ]

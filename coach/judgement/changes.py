@@ -13,8 +13,6 @@ from coach.models import Figure, MetricKind
 
 # Connecting words between two figures that make a before/after change.
 _FORWARD_GAP: Final = re.compile(r"^\s*(?:to|->|→|⟶|=>|➝|➔|-->)\s*$", re.IGNORECASE)
-
-
 # The change words are the lexicon's; each pattern matches them in the lexicon's order.
 _REVERSE_GAP: Final = re.compile(
     rf"^\s*[,(]?\s*\(?\s*(?:(?:{alternation(LEXICON.reverse_gap_changes)})\s+)?"
@@ -23,29 +21,19 @@ _REVERSE_GAP: Final = re.compile(
     r"\s*:?\s*$",
     re.IGNORECASE,
 )
-
-
 _RELATIVE_LEAD: Final = CaselessPattern(
     rf"\b(?:{alternation(LEXICON.relative_lead_verbs)})\s+(?:\w+\s+){{0,4}}?(?:by\s+)?$",
 )
-
-
 _RELATIVE_TAIL: Final = re.compile(
     rf"\s*(?:{alternation(LEXICON.relative_tail_words)})\b", re.IGNORECASE
 )
-
-
 _DELTA_LEAD: Final = CaselessPattern(
     rf"\b(?:{alternation(LEXICON.delta_lead_verbs)})\b(?:\s+[\w'-]+){{0,4}}?\s+by\s+$",
 )
-
-
 _TO_LEAD: Final = CaselessPattern(
     rf"\b(?:{alternation(LEXICON.to_lead_verbs)})\b"
     r"(?:\s+[\w'-]+){0,4}?\s+(?:down\s+|up\s+)?to\s+$",
 )
-
-
 _FROM_BEFORE: Final = CaselessPattern(r"\bfrom\s+$")
 
 

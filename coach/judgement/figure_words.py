@@ -10,8 +10,6 @@ from coach.lexicon import load_lexicon
 from coach.models import MetricKind
 
 LEXICON: Final = load_lexicon()
-
-
 # What a number word is worth (the words cues and the figure tagger take for numbers are the
 # lexicon's number_words; these values stay beside the code that reads them).
 _WORD_VALUES: Final = {
@@ -23,55 +21,37 @@ _WORD_VALUES: Final = {
     "thousand": 1_000, "thousands": 1_000, "million": 1_000_000, "millions": 1_000_000,
     "billion": 1_000_000_000, "a": 1, "half": 0.5,
 }  # fmt: skip
-
-
 MULTIPLIERS: Final = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mil": 1e6, "million": 1e6,
     "b": 1e9, "bn": 1e9, "billion": 1e9, "trillion": 1e12,
 }  # fmt: skip
-
-
 _APPROX: Final = (
     r"~|≈|\b(?:about|around|approximately|approx\.?|roughly|nearly|almost|close to|circa|some"
     r"|over|under|more than|less than|fewer than|up to|at least|at most|north of)\b"
     r"|(?<!\S)[<>]|≥|≤"
 )
-
-
 _TENS: Final = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-
-
 _UNITS_WORDS: Final = (
     r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen"
 )
-
-
 _NUMBER_WORD: Final = (
     rf"(?:(?:a |half a )?dozens?"
     rf"|(?:{_TENS})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
     rf"|{_UNITS_WORDS}|a hundred|hundreds|thousands|millions)"
     r"(?:\s+(?:hundred|thousand|million|billion))?"
 )
-
-
 _UNIT: Final = (
     r"%|×|(?:percent(?:age points?)?|pp|bps|basis points|ms|milli-?seconds?|µs|microseconds?"
     r"|ns|nanoseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?"
     r"|wks?|months?|mos?|quarters?|years?|yrs?|x|-fold|fold|rps|qps|tps"
     r"|req/s|requests?/s(?:ec)?|[KMGTP]i?B|vCPUs?|cores?|points?|pts|stars?)\b"
 )
-
-
 _RATE_TAIL: Final = (
     r"(?:\s*/\s*(?:s|sec|second|min|minute|hr|hour|day|wk|week|mo|month|qtr|quarter|yr|year)\b"
     r"|\s+(?:per|a|each|every)\s+(?:second|minute|hour|day|week|month|quarter|year|annum|sec|min)\b)"
 )
-
-
 _NUMERIC: Final = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
-
-
 # A quantity, matched where a candidate number starts (approximators are looked for before it).
 QUANTITY: Final = re.compile(
     r"(?P<cur>[$€£]|USD\s?|EUR\s?|GBP\s?)?"
@@ -85,69 +65,31 @@ QUANTITY: Final = re.compile(
     r"(?:\s?(?P<denom>/\s?(?:5|10|100)\b|out of (?:5|10|100)\b))?",
     re.IGNORECASE,
 )
-
-
 RATE_TAIL_AFTER_NOUN: Final = re.compile(_RATE_TAIL, re.IGNORECASE)  # "40 deploys a day"
-
-
 APPROX_BEFORE: Final = re.compile(rf"(?:{_APPROX})\s*$", re.IGNORECASE)
-
-
-# Two scans, not one alternation: a pure character set lets the regex engine skip ahead fast.
-DIGIT_OR_CURRENCY: Final = re.compile(r"[$€£\d]")
-
-
-ASCII_DIGIT_OR_DOLLAR: Final = re.compile(r"[$0-9]")  # the same in ASCII text, and a faster scan
-
-
 CURRENCY_CODE: Final = re.compile(r"(?:USD|EUR|GBP)(?=\s?\d)")
-
-
 WORD_CANDIDATE: Final = re.compile(r"[A-Za-z]+")
-
-
 CANDIDATE_WORDS: Final = frozenset(_WORD_VALUES) | {"half"}
-
-
 RATIO_WORDS: Final = frozenset(
     {"twice", "doubled", "tripled", "quadrupled", "halved", "tenfold", "fold"}
 )
-
-
-TRIGGER_WORDS: Final = CANDIDATE_WORDS | RATIO_WORDS
-
-
 RATIO_WORD: Final = re.compile(
     r"\b(?P<word>twice|doubled|tripled|quadrupled|halved|tenfold|ten-fold)\b", re.IGNORECASE
 )
-
-
 # "p99" not inside a word: the letter first (then a look back for the boundary \b would test),
 # so that sre skips through the text to each "p".
 PERCENTILE: Final = re.compile(r"[pP](?<!\w[pP])(?P<pct>50|75|90|95|99|99\.9|99\.99|999)\b")
-
-
 SCORE_NAME: Final = re.compile(
     r"\b(?:nps|csat|ces|sus|rating|score)\b\s*(?:of|at|:|=)?\s*$", re.IGNORECASE
 )
-
-
 _NEXT_WORD: Final = re.compile(r"[ \t]+([A-Za-z][\w'-]*)")  # on the same line
-
-
 _NOUN_REACH: Final = 3  # "1.3 million annual driver contacts": the noun may follow two adjectives
-
-
 YEAR: Final = re.compile(r"(?:19|20)\d{2}")
-
-
 _TIME_UNITS: Final = {
     "ms": MetricKind.LATENCY, "milli": MetricKind.LATENCY, "µs": MetricKind.LATENCY,
     "micro": MetricKind.LATENCY, "ns": MetricKind.LATENCY, "nano": MetricKind.LATENCY,
     "s": MetricKind.LATENCY, "sec": MetricKind.LATENCY,
 }  # fmt: skip
-
-
 _DURATION_PREFIXES: Final = (
     "min",
     "h",
@@ -160,12 +102,8 @@ _DURATION_PREFIXES: Final = (
     "year",
     "yr",
 )
-
-
 # What figures are made of, for the learned tagger (`figure_tagger.py`) to look near.
 NUMBER_WORDS: Final = frozenset(LEXICON.number_words) | frozenset(LEXICON.figure_number_words)
-
-
 TIME_WORDS: Final = frozenset(
     {
         "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h",
@@ -174,19 +112,13 @@ TIME_WORDS: Final = frozenset(
         "sprints", "weekend", "weekends", "night", "nights", "decade", "decades",
     }
 )  # fmt: skip
-
-
 PAIR_WORDS: Final = re.compile(r"\b(?:from|to|down|up)\b|->|→", re.IGNORECASE)
-
-
 # A rate told as "N in M" ("1 in 5 nights", "one in ten deploys"): one figure, not two numbers.
 IN_RATE: Final = re.compile(
     rf"\s+(?:in|out of|of)\s+(?P<of>{_NUMERIC}|\b{_NUMBER_WORD}\b)"
     r"(?:\s+(?P<noun>[A-Za-z][\w'-]*))?",
     re.IGNORECASE,
 )
-
-
 # Fractions: "about a third", "two thirds of", "half the alerts", "cut in half".
 FRACTION: Final = re.compile(
     rf"(?:(?P<approx>{_APPROX})\s*)?"
@@ -196,36 +128,24 @@ FRACTION: Final = re.compile(
     r"(?=\s+(?:the|of|our|its|their|a|an)\b)|(?<=in |by )(?P<cut>half)\b)",
     re.IGNORECASE,
 )
-
-
 OF_GROUP: Final = re.compile(
     r"[ \t]+of[ \t]+(?:us|them|you|the|our|those|these|my|its|their|all)\b", re.IGNORECASE
 )
-
-
 VERSION_AFTER: Final = re.compile(
     r"\.\d|[ \t]+(?:release|version|hotfix|update|build|patch|sdk|beta|rc)\b", re.IGNORECASE
 )
-
-
 ORDINAL_BEFORE: Final = re.compile(
     r"(?:#|\b(?:decision|step|phase|option|yr|year|month|week|day|iphone|pixel|galaxy|android"
     r"|firmware|python|java|node|postgres|ios|v)\s?)$",
     re.IGNORECASE,
 )
-
-
 FRACTION_OF: Final = re.compile(
     r"quarters?\s+of\s+(?:the|our|all|its|their|a|an|my|those|these)\b", re.IGNORECASE
 )
-
-
 FRACTION_VALUES: Final = {
     "half": 0.5, "halves": 0.5, "third": 1 / 3, "thirds": 1 / 3, "quarter": 0.25,
     "quarters": 0.25, "fifth": 0.2, "fifths": 0.2, "tenth": 0.1, "tenths": 0.1,
 }  # fmt: skip
-
-
 # "a day earlier", "within a week", "in under an hour": one unit of time as an amount.
 ONE_UNIT: Final = re.compile(
     r"\b(?:(?P<lead>within|in|under|over|about|than|for|took|takes|take|only|just|in under"
@@ -235,19 +155,13 @@ ONE_UNIT: Final = re.compile(
     r"(?P<tail>\s+(?:earlier|later|sooner|faster|ahead|early|late|less|more|longer|shorter))?\b",
     re.IGNORECASE,
 )
-
-
 # A cadence that changed ("from daily to hourly", "weekly -> daily"): both ends are figures.
 CADENCES: Final = {
     "hourly": 24.0, "nightly": 1.0, "daily": 1.0, "weekly": 1 / 7, "biweekly": 1 / 14,
     "fortnightly": 1 / 14, "monthly": 1 / 30, "quarterly": 1 / 91, "yearly": 1 / 365,
     "annually": 1 / 365, "continuously": 1440.0, "never": 0.0,
 }  # fmt: skip
-
-
 CADENCE_WORDS: Final = frozenset(CADENCES) - {"never", "continuously"}
-
-
 CADENCE_CHANGE: Final = re.compile(
     r"\b(?P<before>"
     + "|".join(CADENCES)
@@ -256,8 +170,6 @@ CADENCE_CHANGE: Final = re.compile(
     + r"|on every \w+|per \w+)\b",
     re.IGNORECASE,
 )
-
-
 # A figure's change "to zero" / "-> none" ends on a word the number finder leaves alone.
 TO_NOTHING: Final = re.compile(
     r"\s*(?:to|->|→|=>)\s*(?P<word>zero|none|nothing|nil|0)\b", re.IGNORECASE
@@ -322,13 +234,9 @@ def previous_word(notes: str, at: int, floor: int) -> str:
 
 
 STOP_NOUNS: Final = frozenset({"the", "a", "an", "and", "or", "of", "to", "for", "at", "on", "in"})
-
-
 LABEL_LEAD: Final = re.compile(
     rf"[pP]\d+(?:\.\d+)?\b[^\d$€£~<>]*?(?=[\d$€£~<>]|(?:{_APPROX}))", re.IGNORECASE
 )
-
-
 APPROX_LEAD: Final = re.compile(rf"(?:(?:{_APPROX})\s*)+", re.IGNORECASE)
 
 
@@ -419,6 +327,4 @@ SPAN_NUMBER: Final = re.compile(
     r"|\b(?:an?|couple|few|several)\b",
     re.IGNORECASE,
 )
-
-
 SPAN_WORD: Final = re.compile(r"[^\W\d_][\w'-]*")
