@@ -43,6 +43,13 @@ from .conftest import figures_in
             [("1.5M transactions per minute", MetricKind.RATE, 1.5e6)],
         ),
         ("Zero security incidents", [("Zero security incidents", MetricKind.COUNT, 0)]),
+        # What people write around a figure and count as part of it.
+        ("infra +31% for tier 0", [("+31%", MetricKind.PERCENT, 31)]),
+        ("kept under 200ms+ p50", [("under 200ms+", MetricKind.LATENCY, 200)]),
+        ("keys rotated every 30 days", [("every 30 days", MetricKind.RATE, 30)]),
+        ("fees of ~$0.90 per dispute", [("~$0.90 per dispute", MetricKind.MONEY, 0.9)]),
+        ("a chip at ~$0.40/unit", [("~$0.40/unit", MetricKind.MONEY, 0.4)]),
+        ("losses fell to $264K monthly", [("$264K monthly", MetricKind.MONEY, 264_000)]),
     ],
 )
 def test_figure_kinds_and_spans(
@@ -76,6 +83,7 @@ def test_approximate_figures_are_marked(rubrics: RubricSet) -> None:
         for f in figures_in("~30 services, 3+ seconds, exactly 7 teams", rubrics)
     }
     assert flags == {"~30 services": True, "3+ seconds": True, "7 teams": False}
+    assert [f.approximate for f in figures_in("p50 at 200ms+", rubrics)] == [True]
 
 
 @pytest.mark.parametrize(

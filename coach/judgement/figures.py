@@ -49,6 +49,15 @@ from coach.judgement.figure_words import (
 )
 from coach.models import Figure, MetricKind
 
+# A "+" or "±" in front of a figure is its sign when nothing is glued before it ("+31%", not "N+1").
+_SIGN_ALONE: Final = re.compile(r"(?:^|$|[\s(\[,;:])", re.MULTILINE)
+_EVERY_BEFORE: Final = re.compile(r"\bevery\s+$", re.IGNORECASE)
+# What a figure is counted per: one word after "per" or "/" ("per dispute", "/unit"), or a cadence.
+_PER_TAIL: Final = re.compile(
+    r"(?:\s+per\s+|/)(?!\d)(?P<noun>[A-Za-z][\w-]*)\b"
+    r"|\s+(?P<adverb>monthly|weekly|daily|nightly|hourly|yearly|annually|quarterly)\b",
+    re.IGNORECASE,
+)
 # Where a figure may start. Two scans, not one alternation: a pure character set lets the regex
 # engine skip ahead fast, and ASCII text (most notes) takes the narrower, faster one.
 _DIGIT_OR_CURRENCY: Final = re.compile(r"[$€£\d]")
@@ -370,6 +379,10 @@ def _figure(
         return None
     if match["word"] and kind is MetricKind.NUMBER:
         return None
+    fig_start, fig_end, per = _widened(notes, fig_start, fig_end, floor, end, kind)
+    if per and kind in (MetricKind.DURATION, MetricKind.NUMBER):
+        kind = MetricKind.RATE  # "every 30 days": how often, not how long
+    approximate = approximate or notes[fig_end - 1] == "+"
     return Figure(
         text=notes[fig_start:fig_end],
         start=fig_start,
@@ -380,6 +393,27 @@ def _figure(
         noun=noun,
         approximate=approximate,
     )
+
+
+def _widened(
+    notes: str, start: int, end: int, floor: int, ceiling: int, kind: MetricKind
+) -> tuple[int, int, bool]:
+    """A figure's bounds with what people write around it and count as part of it: a sign in
+    front ("+31%"), a "+" after its unit ("200ms+"), "every" before a duration ("every 30 days"),
+    and what it is counted per ("$0.90 per dispute", "~$0.40/unit", "$264K monthly"). The third
+    value says whether the figure became a frequency."""
+    if start - 1 >= floor and notes[start - 1] in "+±" and _SIGN_ALONE.match(notes, start - 2):
+        start -= 1
+    if notes[end : end + 1] == "+" and not notes[end + 1 : end + 2].isalnum():
+        end += 1
+    frequency = False
+    every = _EVERY_BEFORE.search(notes, max(floor, start - 8), start)
+    if every and kind in (MetricKind.DURATION, MetricKind.LATENCY):
+        start, frequency = every.start(), True
+    tail = _PER_TAIL.match(notes, end, ceiling)
+    if tail and (kind is not MetricKind.RATE or tail["adverb"]):
+        end = tail.end()
+    return start, end, frequency
 
 
 def _attach_percentiles(notes: str, figures: list[Figure], start: int, end: int) -> list[Figure]:
