@@ -152,7 +152,11 @@ def build_metrics(
         items += [
             (f.start, f.end, f, None) for f in unit.measured.figures if id(f) not in in_change
         ]
-        for start, end, figure, change in _without_periods(notes, items, cues, s_start, s_end):
+        kept = _without_periods(notes, items, cues, s_start, s_end)
+        # A duration dropped as another figure's measurement period ("0.4% (Crashlytics, 30
+        # days)") is that figure's time window.
+        periods = [Excerpt.of(notes, i[0], i[1]) for i in items if i not in kept]
+        for start, end, figure, change in kept:
             evidence: dict[MetricCheck, Excerpt] = {}
             if change is not None and (change.before or change.relative):
                 evidence[MetricCheck.BASELINE] = Excerpt.of(notes, change.start, change.end)
@@ -161,6 +165,8 @@ def build_metrics(
                     found = _first_excerpt(notes, cues, check, s_start, s_end)
                     if found is not None:
                         evidence[check] = found
+            if periods and MetricCheck.TIME_WINDOW not in evidence:
+                evidence[MetricCheck.TIME_WINDOW] = periods[0]
             for answer in attached.checks.get(start, ()):
                 _answered_checks(notes, cues, answer, evidence)
             kind = figure.kind
@@ -203,11 +209,12 @@ _NUMERIC_CHECKS: Final = frozenset(
 
 
 # A source named in an answer about method: a preposition, then a capitalised name ("in Airflow",
-# "from the Looker report", "via PagerDuty"); not a month, a quarter ("in Q3") or "I".
+# "from the Looker report", "via PagerDuty"); not a date ("in January", "by Friday"), a quarter
+# ("in Q3") or "I".
 _NAMED_SOURCE: Final = re.compile(
     r"\b(?:in|from|on|via|using|with|per|through|by)\s+(?:the\s+|our\s+|an?\s+)?"
     r"(?!(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)\b)[A-Z][A-Za-z][\w.-]*"
+    r"|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)[A-Z][A-Za-z][\w.-]*"
 )
 
 
