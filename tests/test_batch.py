@@ -99,17 +99,13 @@ def test_model_stories_run_concurrently_in_input_order(
 ) -> None:
     model = CountingEcho(rubrics=rubrics, latency=LATENCY)
     out = io.StringIO()
-    start, cpu_start = time.perf_counter(), time.process_time()
     report = run_batch(
         _stories(STORIES), coach_with(model, settings, rubrics, time.sleep), out, concurrency=8
     )
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     rows = _rows(out.getvalue())
-    # One after another, each story waits at least two round trips on the model, and the batch's
-    # CPU time (the guard, grading, the fake model's echo) adds to that rather than overlapping.
-    sequential_floor = len(STORIES) * 2 * LATENCY + cpu
     assert len(STORIES) == 20 and report == BatchReport(written=20, failed=0, interrupted=False)
-    assert wall < 0.6 * sequential_floor, f"{wall:.2f} s against {sequential_floor:.1f} s in turn"
+    # Concurrency shown by the calls in flight at once, not by the wall time, which a loaded
+    # machine stretches (the speed-up is `make bench`'s figure: 24 s in turn, 4.5 s at once).
     assert 8 < model.peak <= 16  # eight stories at once, two parallel calls each at most
     assert [r["id"] for r in rows] == [f"story-{n}" for n in range(1, 21)]
     assert {r["engine"] for r in rows} == {"llm"}
