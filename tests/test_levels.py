@@ -58,6 +58,34 @@ def test_we_without_i_reads_lower_and_is_flagged(rubrics: RubricSet) -> None:
     assert result.level.to_target[0] == rubrics.level.personal_role.advice != flag.message
 
 
+def _role_flagged(notes: str, rubrics: RubricSet) -> bool:
+    return any(f.code == "personal_role" for f in coach(notes, rubrics).flags)
+
+
+def test_terse_bullets_opening_with_a_verb_are_the_writers_own_claims(rubrics: RubricSet) -> None:
+    # Notes drop the pronoun and the capital together: a line opening with a past-tense verb,
+    # bulleted or not, claims the step for the writer as "I did" would.
+    terse = (
+        "orders db at 85% cpu, we had one window a quarter\n"
+        "- wrote the checksum compare tool, ran it nightly\n"
+        "- scripted the resync into the runbook\n"
+        "2) rehearsed the cutover twice; we did a second after the first took 50 min\n"
+        "cutover took 9 minutes"
+    )
+    assert not _role_flagged(terse, rubrics)
+    # Without those lines the same notes say "we" and nothing of the writer's own part.
+    assert _role_flagged(
+        "orders db at 85% cpu, we had one window a quarter\n- we wrote a compare tool\n"
+        "- we rehearsed the cutover; we did a second after the first took 50 min",
+        rubrics,
+    )
+    # Mid-sentence, a lower-case verb may be the team's: "we profiled it, found ..." is no "I".
+    assert _role_flagged(
+        "We profiled the service, found lock contention and we moved it to a queue. We cut p99.",
+        rubrics,
+    )
+
+
 def test_below_target_says_what_would_move_it(rubrics: RubricSet) -> None:
     result = coach(L6, rubrics, target=Level.L7)
     assert result.level.to_target

@@ -36,11 +36,18 @@ I_WORDS: Final = frozenset(_LEXICON.i_words)
 WE_WORDS: Final = frozenset(_LEXICON.we_words)
 # Words that credit the work to the team: with none of I_WORDS beside them, they support no "I".
 TEAM_WORDS: Final = WE_WORDS | frozenset(_LEXICON.team_words)
-# A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim.
-_IMPLIED_I: Final = re.compile(
-    r"(?:[A-Z][a-z]+ed|Built|Led|Wrote|Ran|Drove|Made|Took|Set|Rewrote|Broke|Chose|Brought|Found"
-    r"|Gave|Got|Held|Kept|Met|Put|Sent|Spent|Split|Taught|Went|Won|Began|Shipped|Cut|Laid|Sought)\b"
+# A bullet that opens with a past-tense verb ("Rewrote the cache") is the writer's own claim;
+# terse notes drop the capital with the pronoun ("- wrote the compare tool"), so at the start of
+# a line a lower-case verb counts too (mid-sentence, "found" may be the team's: "we profiled it,
+# found the lock").
+_PAST_VERB: Final = (
+    r"(?!(?:need|speed|feed|seed)\b)(?:[a-z]+ed|built|led|wrote|ran|drove|made|took|set|rewrote"
+    r"|broke|chose|brought|found|gave|got|held|kept|met|put|sent|spent|split|taught|went|won"
+    r"|began|shipped|cut|laid|sought)\b"
 )
+_IMPLIED_I: Final = re.compile(rf"(?=[A-Z])(?i:{_PAST_VERB})")
+_IMPLIED_I_AT_LINE_START: Final = re.compile(rf"(?i:{_PAST_VERB})")
+_BULLET_MARK: Final = re.compile(r"[ \t]*(?:[-*\u2022>+]|\d{1,2}[.)])?[ \t]*")
 
 
 class DimensionWeights(NamedTuple):
@@ -351,6 +358,17 @@ def _rubric_line(dimension: DimensionRubric, target: Level) -> str:
     return f"{dimension.describe} {shown.value}: {cues.descriptor}"
 
 
+def _opens_with_own_claim(notes: str, unit: PlacedUnit) -> bool:
+    """The unit opens with a past-tense verb: capitalised, or anywhere at a line's start."""
+    if _IMPLIED_I.match(notes, unit.start, unit.end):
+        return True
+    line_start = notes.rfind("\n", 0, unit.start) + 1
+    return bool(
+        _BULLET_MARK.fullmatch(notes, line_start, unit.start)
+        and _IMPLIED_I_AT_LINE_START.match(notes, unit.start, unit.end)
+    )
+
+
 def personal_role_flag(
     notes: str, placed: Sequence[PlacedUnit], tokens: Tokens, rubric: LevelRubric
 ) -> Flag | None:
@@ -359,7 +377,7 @@ def personal_role_flag(
     we_evidence: list[Excerpt] = []
     words, starts, ends = tokens.words, tokens.starts, tokens.ends
     for unit in placed:
-        i_count += bool(_IMPLIED_I.match(notes, unit.start, unit.end))
+        i_count += _opens_with_own_claim(notes, unit)
         for index in tokens.between(unit.start, unit.end):
             word = words[index]
             if word in I_WORDS:
