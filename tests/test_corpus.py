@@ -59,6 +59,23 @@ def test_pieces_become_spans_of_the_notes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("notes", "figures", "expected"),
+    [
+        ("outages from 7 in 2019 to 1 in 2022", ["7", "1"], [(13, 14), (26, 27)]),
+        ("the partner network, all two of them", ["two"], [(25, 28)]),
+        ("a 2x gain", ["2x"], [(2, 4)]),  # a piece that stands whole is found where it is
+        ("in 2019", ["1"], [(5, 6)]),  # no whole occurrence: the first one, as before
+    ],
+)
+def test_a_figure_is_found_where_it_stands_as_a_whole_word(
+    tmp_path: Path, notes: str, figures: list[str], expected: list[tuple[int, int]]
+) -> None:
+    record = _record(notes=notes, units=[["result", notes]], figures=figures)
+    (story,) = read_corpus([_write(tmp_path, record)])
+    assert list(story.figures) == expected
+
+
+@pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"units": [["action", "not in the notes"]]}, "unit 'not in the notes'"),

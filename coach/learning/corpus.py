@@ -108,12 +108,17 @@ class CorpusStory:
         return self.record.source
 
 
-def _locate(notes: str, pieces: Iterable[str], what: str, record_id: str) -> list[tuple[int, int]]:
-    """Find each piece in order, each after the end of the one before."""
+def _locate(
+    notes: str, pieces: Iterable[str], what: str, record_id: str, *, whole_words: bool = False
+) -> list[tuple[int, int]]:
+    """Find each piece in order, each after the end of the one before; with `whole_words`, the
+    first occurrence not glued to a letter or digit on either side, where there is one."""
     spans: list[tuple[int, int]] = []
     cursor = 0
     for piece in pieces:
-        at = notes.find(piece, cursor)
+        at = _find_whole(notes, piece, cursor) if whole_words else -1
+        if at < 0:
+            at = notes.find(piece, cursor)
         if not piece.strip() or at < 0:
             raise InputError(
                 f"{record_id}: {what} {piece[:60]!r} is not in the notes after character {cursor}."
@@ -121,6 +126,20 @@ def _locate(notes: str, pieces: Iterable[str], what: str, record_id: str) -> lis
         spans.append((at, at + len(piece)))
         cursor = at + len(piece)  # pieces do not overlap: a repeated one is the next occurrence
     return spans
+
+
+def _find_whole(notes: str, piece: str, cursor: int) -> int:
+    """Where `piece` first stands whole after `cursor` ("two", not the "two" in "network";
+    "1", not the "1" in "2019"), or -1."""
+    at = notes.find(piece, cursor)
+    while at >= 0:
+        end = at + len(piece)
+        glued_before = at > 0 and piece[:1].isalnum() and notes[at - 1].isalnum()
+        glued_after = end < len(notes) and piece[-1:].isalnum() and notes[end].isalnum()
+        if not (glued_before or glued_after):
+            return at
+        at = notes.find(piece, at + 1)
+    return -1
 
 
 def locate(record: CorpusRecord) -> CorpusStory:
@@ -133,7 +152,8 @@ def locate(record: CorpusRecord) -> CorpusStory:
         GoldUnit(start, end, label)
         for (start, end), (label, _) in zip(unit_spans, record.units, strict=True)
     )
-    figures = tuple(_locate(record.notes, record.figures, "figure", record.id))
+    # A figure is a whole word or more: "1" in "from 7 in 2019 to 1" is the last one.
+    figures = tuple(_locate(record.notes, record.figures, "figure", record.id, whole_words=True))
     return CorpusStory(record, units, figures)
 
 
