@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from coach.config import PROJECT_ROOT
-from coach.judgement.figure_tagger import gold_tags, merge, stretches, tokens_of
-from coach.judgement.figures import figure_from_span
+from coach.judgement.figure_tagger import (
+    figure_from_span,
+    gold_tags,
+    merge,
+    stretches,
+    tagged_spans,
+    tokens_of,
+)
 from coach.judgement.offline import coach_offline
 from coach.judgement.restructurer import analyse
 from coach.judgement.rubrics import load_rubrics
@@ -58,6 +64,20 @@ def test_a_span_the_finder_missed_is_parsed(text: str, kind: MetricKind, value: 
     assert (figure.text, figure.kind, figure.value) == (text, kind, pytest.approx(value))
 
 
+@pytest.mark.parametrize(
+    ("notes", "span"),
+    [
+        ("I pushed for option three.", "three"),
+        ("by the end of year two", "two"),
+        ("it's number four on the survey now", "four"),
+        ("customers getting 429s below their limit", "429s"),
+    ],
+)
+def test_a_position_or_status_code_the_tagger_marks_is_no_figure(notes: str, span: str) -> None:
+    start = notes.index(span)
+    assert figure_from_span(notes, start, start + len(span)) is None
+
+
 def test_a_span_with_no_number_is_no_figure() -> None:
     assert figure_from_span("the team", 0, 8) is None
 
@@ -75,6 +95,21 @@ def test_a_span_over_two_figures_keeps_both() -> None:
     finder = [_figure(notes, "3 hours", MetricKind.DURATION, 3), _figure(notes, "40 minutes")]
     merged = merge(notes, finder, [(notes.index("3"), len(notes))])
     assert [f.text for f in merged] == ["3 hours", "40 minutes"]
+
+
+@pytest.mark.parametrize(
+    ("notes", "whole", "pieces", "expected"),
+    [
+        ("a 10 to 12% miss", "10 to 12%", ["10", "12%"], ["10 to 12%"]),
+        ("shipped 46 of 51 pages", "46 of 51 pages", ["46", "51 pages"], ["46", "51 pages"]),
+    ],
+)
+def test_a_figure_the_tagger_cuts_in_two_stands_whole_unless_of_joins_it(
+    notes: str, whole: str, pieces: list[str], expected: list[str]
+) -> None:
+    tagged = [(notes.index(p), notes.index(p) + len(p)) for p in pieces]
+    merged = merge(notes, [_figure(notes, whole)], tagged)
+    assert [f.text for f in merged] == expected
 
 
 def test_the_tagger_adds_but_never_removes() -> None:
@@ -102,3 +137,23 @@ def test_no_question_quotes_a_number_with_no_phrase() -> None:
     result = coach_offline(NOTES, load_rubrics(PROJECT_ROOT / "rubrics"), max_chars=len(NOTES))
     asked = " ".join(q.question for q in result.questions)
     assert "\u201c5\u201d" not in asked and "\u201c1\u201d" not in asked and " 5 " not in asked
+
+
+def test_a_tagged_span_stops_at_marks_no_figure_holds() -> None:
+    model = load_rubrics(PROJECT_ROOT / "rubrics").figure_model
+    assert model is not None
+    # A tagger that marks every token it reads inside a figure: the marks alone split its spans.
+    # Built anew, not copied: a copy would share the shipped model's cached weight table.
+    greedy = type(model).model_validate(
+        {**model.model_dump(), "transitions": [[0.0] * 3] * 3, "weights": {"bias": {"I": 1.0}}}
+    )
+    notes = "precision | 0.81 | 0.94 (n=2,000) [20%]"
+    spans = [notes[s:e] for s, e in tagged_spans(notes, [], greedy, frozenset())]
+    assert spans == ["precision", "0.81", "0.94", "n=2,000", "20%"]
+
+
+def test_a_hyphenated_word_is_one_token() -> None:
+    notes = "two fleet-wide major version upgrades, 15-year-old"
+    assert [t[2] for t in tokens_of(notes)] == [
+        "two", "fleet-wide", "major", "version", "upgrades", ",", "15", "-", "year-old",
+    ]  # fmt: skip

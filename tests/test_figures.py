@@ -37,6 +37,7 @@ from .conftest import figures_in
         ("~30 engineers", [("~30 engineers", MetricKind.COUNT, 30)]),
         ("about 4% of traffic", [("about 4%", MetricKind.PERCENT, 4)]),
         ("10x throughput", [("10x", MetricKind.RATIO, 10)]),
+        ("complaints roughly halved", [("roughly halved", MetricKind.RATIO, 0.5)]),
         ("CSAT 4.5/5", [("4.5/5", MetricKind.SCORE, 4.5)]),
         (
             "1.5M transactions per minute",
@@ -132,6 +133,128 @@ def test_a_range_is_not_a_change(rubrics: RubricSet) -> None:
     assert (
         pair_changes("it took 2 to 3 minutes", figures_in("it took 2 to 3 minutes", rubrics)) == []
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tiles now load in 2 to 4 seconds", ["2 to 4 seconds"]),
+        ("a fix took three to six weeks to land", ["three to six weeks"]),
+        ("the forecast was 250k to 400k concurrent", ["250k to 400k"]),
+        ("sidecars added around 2 to 4 ms per hop", ["around 2 to 4 ms per hop"]),
+        ("a 10 to 12% under-delivery", ["10 to 12%"]),
+        ("cut it from 2 to 4 seconds", ["2", "4 seconds"]),  # "from": a change, not a range
+        ("incidents went 14 to 1 incidents", ["14", "1 incidents"]),  # falling: a change
+    ],
+)
+def test_a_range_is_one_figure(text: str, expected: list[str], rubrics: RubricSet) -> None:
+    assert [f.text for f in figures_in(text, rubrics)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("down for 3 hours 40 minutes at worst", "3 hours 40 minutes"),
+        ("Duration: 2h 25m of degraded login", "2h 25m"),
+        ("median queue 4m 30s", "4m 30s"),
+        ("the ORM version took 4 min 10 s", "4 min 10 s"),
+    ],
+)
+def test_a_duration_in_two_units_is_one_figure(
+    text: str, expected: str, rubrics: RubricSet
+) -> None:
+    assert [f.text for f in figures_in(text, rubrics)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pitched spending a quarter on it", ["a quarter"]),
+        ("I got the ticket, one sprint", ["one sprint"]),
+        ("deny nothing for a full quarter per org", ["a full quarter"]),
+        ("took about a week", ["about a week"]),
+        ("closes a day earlier", ["a day"]),
+        ("the dumps ran for 3 hours a night", ["3 hours"]),  # the base of a rate
+        ("it took half a year", ["half a year"]),
+        ("took about a week and a half", ["about a week and a half"]),
+        ("complaining for a yr+", ["a yr+"]),
+        ("runs about 20 A/B tests a quarter", ["about 20"]),  # the base of a rate, after a noun
+        ("a test that flakes 3 times in a week", ["3 times"]),
+        ("31 money-movement incidents in a year", ["31 money-movement incidents", "a year"]),
+        ("asked for an hour a week from each lead", ["an hour a week"]),
+        ("a quarter of the teams", ["a quarter"]),  # a fraction, not a duration
+        ("a year-2 item", []),
+        ("a day in the life of an SRE", []),
+    ],
+)
+def test_one_unit_of_time_is_an_amount(text: str, expected: list[str], rubrics: RubricSet) -> None:
+    assert [f.text for f in figures_in(text, rubrics)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "value"),
+    [
+        ("conversion +31% on the first campaign", "+31%", 31),
+        ("infra (+~30%) for tier 0", "+~30%", 30),
+        ("each +1s of cold start", "+1s", 1),
+        ("within the interval (-0.3%)", "-0.3%", -0.3),
+        ("- 30% fewer pages", "30%", 30),  # a bullet's dash is no sign
+        ("matched within a ±2 day window", "±2 day", 2),
+        ("target 95%+ before launch", "95%+", 95),  # "+" after the unit qualifies the amount
+        ("the 100MB+ download prompt", "100MB+", 100),
+    ],
+)
+def test_a_sign_belongs_to_its_figure(
+    text: str, expected: str, value: float, rubrics: RubricSet
+) -> None:
+    [found] = figures_in(text, rubrics)
+    assert (found.text, found.value) == (expected, pytest.approx(value))
+
+
+def test_a_number_with_a_thousands_comma_is_no_year(rubrics: RubricSet) -> None:
+    text = "in 2019 we counted 2,000 journal entries"
+    assert [f.text for f in figures_in(text, rubrics)] == ["2,000 journal entries"]
+
+
+def test_a_percentile_label_joins_no_figure_on_another_line(rubrics: RubricSet) -> None:
+    text = "autocomplete p99\n- autocomplete p99 was ~380ms"
+    assert [f.text for f in figures_in(text, rubrics)] == ["p99 was ~380ms"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("roughly 1 in 2,000 refunds went out double", "roughly 1 in 2,000 refunds"),
+        ("about 1 in 10 nightly runs still flake", "about 1 in 10 nightly runs"),
+        ("and 1 in 7 never arrived", "1 in 7"),  # a verb after the base is no counted noun
+        ("paged maybe 1 in 4 times", "1 in 4 times"),
+    ],
+)
+def test_an_n_in_m_rate_ends_on_the_noun_it_counts(
+    text: str, expected: str, rubrics: RubricSet
+) -> None:
+    assert [f.text for f in figures_in(text, rubrics)] == [expected]
+
+
+def test_a_preposition_ends_a_counts_reach(rubrics: RubricSet) -> None:
+    text = "the team went from 2 to 7 through internal moves"
+    assert [f.text for f in figures_in(text, rubrics)] == ["2", "7"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("polling over I2C at 100 Hz even when idle", "100 Hz"),
+        ("the subsystem now draws ~9 µA at rest", "~9 µA"),
+        ("the thermal chamber at 50°C overnight", "50°C"),
+        ("powered by the HVAC's 24V line", "24V"),  # a unit's amount counts no noun after it
+        ("the hero textures at 4096px everywhere", "4096px"),
+        ("the token is now 256-bit random", "256-bit"),
+        ("orders db: 40TB postgres on EC2", "40TB"),
+    ],
+)
+def test_hardware_and_media_units(text: str, expected: str, rubrics: RubricSet) -> None:
+    assert [f.text for f in figures_in(text, rubrics)] == [expected]
 
 
 def test_hyphenated_units_and_count_nouns_stay_figures(rubrics: RubricSet) -> None:

@@ -15,16 +15,38 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Final
 
-from coach.judgement.figure_words import CADENCE_WORDS, NUMBER_WORDS, TIME_WORDS
-from coach.judgement.figures import figure_from_span, qualified_spans
+from coach.judgement.figure_words import (
+    APPROX_LEAD,
+    CADENCE_WORDS,
+    CADENCES,
+    FRACTION_VALUES,
+    LONE_NUMBER,
+    MULTIPLIERS,
+    NUMBER_WORDS,
+    ORDINAL_BEFORE,
+    QUANTITY,
+    SPAN_NUMBER,
+    SPAN_WORD,
+    STATUS_CODES,
+    TIME_WORDS,
+    metric_kind,
+    number_value,
+)
+from coach.judgement.figures import qualified_spans
 from coach.judgement.sequence_model import FigureModel
-from coach.models import Figure
+from coach.models import Figure, MetricKind
 
-_TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|\S")
+# A hyphenated word is one token ("fleet-wide", "truck-roll"): split, its pieces used up the
+# window after a number before the noun a count ends on.
+_TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['-][^\W\d_]+)*|\S")
 _SHAPE_RUNS: Final = re.compile(r"(.)\1+")
 _DIGIT_OR_SIGN: Final = re.compile(r"[\d$€£~≈<>+]")
 _SIGNS: Final = frozenset("$€£~≈<>+")
 _LETTERS: Final = re.compile(r"[^\W\d_]+")
+# Marks no labelled figure holds (a number's own "," and "." are inside its token): a span
+# the tagger draws across one ("0.81 | 0.94", "[20%") stops there.
+_NEVER_INSIDE: Final = frozenset('.,;:|()[]"!?')
+_OF: Final = re.compile(r"\bof\b", re.IGNORECASE)
 _TRIGGER_WORDS: Final = NUMBER_WORDS | CADENCE_WORDS | {w for w in TIME_WORDS if len(w) > 1}
 # A figure starts at most this many tokens before a number, number word, unit of time or
 # currency sign and ends at most this many after it (grouped CV: wider windows found no more).
@@ -148,7 +170,9 @@ def gold_tags(stretch: Sequence[Token], spans: Sequence[tuple[int, int]]) -> lis
 def _spans(stretch: Sequence[Token], tags: Sequence[str]) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     open_span: tuple[int, int] | None = None
-    for (start, end, _), tag in zip(stretch, tags, strict=True):
+    for (start, end, text), tag in zip(stretch, tags, strict=True):
+        if text in _NEVER_INSIDE:
+            tag = "O"
         if tag == "B" or (tag == "I" and open_span is None):
             if open_span is not None:
                 found.append(open_span)
@@ -174,25 +198,46 @@ def tagged_spans(
     return spans
 
 
+def _split_by_tagger(
+    notes: str, finder: Sequence[Figure], tagged: Sequence[tuple[int, int]]
+) -> tuple[set[int], set[int]]:
+    """The finder's figures the tagger cut in two: where no "of" joins the pieces (a range, a
+    rate or a duration the finder read whole: "10 to 12%", "1 in 6 deals") the figure stands
+    whole; where "of" does ("46 of 51 pages") the pieces stand apart, as the tagger drew them,
+    since labellers differ on it."""
+    whole: set[int] = set()
+    apart: set[int] = set()
+    for i, figure in enumerate(finder):
+        inside = [(s, e) for s, e in tagged if figure.start < e and s < figure.end]
+        if len(inside) > 1:
+            joined_by_of = _OF.search(notes, inside[0][1], inside[1][0])
+            (apart if joined_by_of else whole).add(i)
+    return whole, apart
+
+
 def merge(notes: str, finder: Sequence[Figure], tagged: Sequence[tuple[int, int]]) -> list[Figure]:
     """The figures of the notes: the tagger's spans, each carrying what the finder parsed of it.
 
     A tagged span on one finder figure takes that figure's value and kind (with the tagger's
     bounds unless they are only the finder's qualifier trimmed); a span that covers several keeps
     them apart, since each has its own value; a span the finder missed is parsed on its own.
-    The finder's figures that no span touches stay: the tagger adds and redraws, never removes,
-    so a before/after change the finder paired is never broken.
+    A finder's figure the tagger cut in two stands whole, or, cut at "of", in the tagger's pieces
+    (`_split_by_tagger`). The finder's figures that no span touches stay: the tagger adds and
+    redraws, never removes, so a before/after change the finder paired is never broken.
     """
     figures: list[Figure] = []
     touched: set[int] = set()
+    whole, apart = _split_by_tagger(notes, finder, tagged)
     for start, end in tagged:
         on = [i for i, f in enumerate(finder) if f.start < end and start < f.end]
-        if any(i in touched for i in on):
+        if len(on) == 1 and on[0] in apart and on[0] in touched:
+            on = []  # a later piece of a figure the tagger cut at "of": read on its own
+        elif any(i in touched for i in on):
             continue  # the finder's figure is already drawn by an earlier span
         touched.update(on)
         if len(on) == 1:
             figure = finder[on[0]]
-            if (start, end) not in qualified_spans(figure):
+            if (start, end) not in qualified_spans(figure) and on[0] not in whole:
                 figure = figure.model_copy(
                     update={"start": start, "end": end, "text": notes[start:end]}
                 )
@@ -206,3 +251,64 @@ def merge(notes: str, finder: Sequence[Figure], tagged: Sequence[tuple[int, int]
     figures += [figure for i, figure in enumerate(finder) if i not in touched]
     figures.sort(key=lambda f: (f.start, f.end))
     return figures
+
+
+def figure_from_span(notes: str, start: int, end: int) -> Figure | None:
+    """A figure for a span the finder did not read ("handled 5 solo", "weekly", "a full
+    quarter"): its number, unit of time or cadence, and the noun it counts, read from the span."""
+    text = notes[start:end]
+    lowered = text.lower()
+    cadence = next((w for w in SPAN_WORD.findall(lowered) if w in CADENCE_WORDS), None)
+    if cadence is not None:
+        return Figure(text=text, start=start, end=end, kind=MetricKind.RATE,
+                      value=CADENCES[cadence], unit="per day")  # fmt: skip
+    if STATUS_CODES.fullmatch(text):
+        return None  # "429s", "502s": HTTP errors, not seconds
+    if LONE_NUMBER.fullmatch(text) and ORDINAL_BEFORE.search(notes, max(0, start - 12), start):
+        return None  # "option three", "year two", "step 2": a position, not an amount
+    number = SPAN_NUMBER.search(text)
+    if number is None:
+        return None
+    if number["part"] and not SPAN_WORD.findall(text[number.end() :]):
+        share = 100 * FRACTION_VALUES[number["part"].lower()]
+        return Figure(
+            text=text,
+            start=start,
+            end=end,
+            kind=MetricKind.PERCENT,
+            value=round(share, 2),
+            unit="%",
+            approximate=bool(APPROX_LEAD.match(text)),
+        )
+    match = QUANTITY.match(text, number.start())
+    value: float | None = None
+    unit: str | None = None
+    if match is not None and match["num"]:
+        value = float(match["num"].replace(",", ""))
+        if match["mult"]:
+            value *= MULTIPLIERS.get(match["mult"].lower(), 1.0)
+        unit = match["unit"]
+    elif match is not None and match["word"]:
+        value, unit = number_value(match["word"]), match["unit"]
+    elif number.group().lower() in ("a", "an"):
+        value = 1.0
+    words: list[str] = SPAN_WORD.findall(text[number.end() :])
+    timed = next((w for w in words if w.lower() in TIME_WORDS), None)
+    has_currency = any(sign in text for sign in "$€£")
+    per_time = timed is not None and re.search(
+        rf"(?:/|\b(?:per|a|an|each|every)\s+){re.escape(timed)}\b", text, re.IGNORECASE
+    )
+    kind = metric_kind(unit or timed, has_currency, bool(per_time), False)
+    noun = words[-1].lower() if words and kind is MetricKind.NUMBER else None
+    if noun is not None:
+        kind = MetricKind.COUNT
+    return Figure(
+        text=text,
+        start=start,
+        end=end,
+        kind=kind,
+        value=value,
+        unit=(unit or timed or ("$" if has_currency else None)),
+        noun=noun,
+        approximate=bool(APPROX_LEAD.match(text)),
+    )

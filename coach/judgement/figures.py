@@ -12,9 +12,9 @@ from coach.judgement.figure_words import (
     APPROX_BEFORE,
     APPROX_LEAD,
     CADENCE_CHANGE,
-    CADENCE_WORDS,
     CADENCES,
     CANDIDATE_WORDS,
+    COUNTED_UNITS,
     CURRENCY_CODE,
     FRACTION,
     FRACTION_OF,
@@ -28,29 +28,26 @@ from coach.judgement.figure_words import (
     PAIR_WORDS,
     PERCENTILE,
     QUANTITY,
+    RATE_BASE_BEFORE,
     RATE_TAIL_AFTER_NOUN,
     RATIO_WORD,
     RATIO_WORDS,
     SCORE_NAME,
-    SPAN_NUMBER,
-    SPAN_WORD,
-    STOP_NOUNS,
-    TIME_WORDS,
     TO_NOTHING,
     VERSION_AFTER,
     WORD_CANDIDATE,
     YEAR,
     count_noun,
     inside_number,
+    is_bare_number,
     metric_kind,
     number_value,
     previous_word,
     word_head,
 )
+from coach.judgement.ranges import joined
 from coach.models import Figure, MetricKind
 
-# A "+" or "±" in front of a figure is its sign when nothing is glued before it ("+31%", not "N+1").
-_SIGN_ALONE: Final = re.compile(r"(?:^|$|[\s(\[,;:])", re.MULTILINE)
 _EVERY_BEFORE: Final = re.compile(r"\bevery\s+$", re.IGNORECASE)
 # What a figure is counted per: one word after "per" or "/" ("per dispute", "/unit"), or a cadence.
 _PER_TAIL: Final = re.compile(
@@ -137,13 +134,13 @@ def find_figures(
         approx_start = lead.start() if lead else None
         figure = _figure(notes, match, approx_start, start, end, count_nouns, not_figure_after)
         if figure is None and not match["unit"] and not match["cur"]:
-            figure = _in_rate(notes, match, approx_start, end)
+            figure = _in_rate(notes, match, approx_start, end, count_nouns)
         elif figure is not None and figure.kind is MetricKind.NUMBER:
-            figure = _in_rate(notes, match, approx_start, end) or figure
+            figure = _in_rate(notes, match, approx_start, end, count_nouns) or figure
         if figure is not None:
             figures.append(figure)
             consumed = figure.end
-    figures = _worded_figures(notes, start, end, figures)
+    figures = joined(notes, start, _worded_figures(notes, start, end, figures))
     # A bare number (no unit, noun or currency) is a figure only as one end of a change ("from
     # 14 to 1"): alone it is a list number, a version or a name, and no question fits it.
     figures = [
@@ -152,32 +149,39 @@ def find_figures(
         if not _bare(figure) or in_change(notes, figures, i)
     ]
     if found.ratio_words:
-        figures.extend(
-            Figure(text=m.group(), start=m.start(), end=m.end(), kind=MetricKind.RATIO,
-                   value=0.5 if m["word"].lower() == "halved" else None)
-            for m in RATIO_WORD.finditer(notes, start, end)
-        )  # fmt: skip
+        for m in RATIO_WORD.finditer(notes, start, end):
+            lead = APPROX_BEFORE.search(notes, max(start, m.start() - 24), m.start())
+            begin = lead.start() if lead else m.start()  # "roughly halved"
+            figures.append(
+                Figure(text=notes[begin : m.end()], start=begin, end=m.end(),
+                       kind=MetricKind.RATIO, approximate=lead is not None,
+                       value=0.5 if m["word"].lower() == "halved" else None)
+            )  # fmt: skip
         figures.sort(key=lambda f: f.start)
     return _attach_percentiles(notes, figures, start, end)
 
 
-def _in_rate(notes: str, match: re.Match[str], approx_start: int | None, end: int) -> Figure | None:
-    """ "1 in 5 nights": the number, "in" and the base it is counted in, as one rate."""
+def _in_rate(
+    notes: str,
+    match: re.Match[str],
+    approx_start: int | None,
+    end: int,
+    count_nouns: frozenset[str],
+) -> Figure | None:
+    """ "1 in 5 nights": the number, "in" and the base it is counted in, as one rate, with the
+    noun it counts ("1 in 10 nightly runs"; not "1 in 7 never arrived")."""
     tail = IN_RATE.match(notes, match.end(), end)
     if tail is None:
         return None
     share = number_value(match["word"]) if match["word"] else float(match["num"].replace(",", ""))
+    if YEAR.fullmatch(tail["of"]):
+        return None  # "17 in 2020": a count in a year, not a rate ("1 in 2,000" is one)
     base_text = tail["of"].replace(",", "")
-    if YEAR.fullmatch(base_text):
-        return None  # "17 in 2020": a count in a year, not a rate
     base = number_value(base_text) if not base_text[:1].isdigit() else float(base_text)
     if (not share and share != 0) or not base:
         return None
-    noun_end = (
-        tail.end("noun")
-        if tail["noun"] and tail["noun"].lower() not in STOP_NOUNS
-        else (tail.end("of"))
-    )
+    counted = count_noun(notes, tail.end("of"), end, count_nouns)
+    noun_end = counted[1] if counted else tail.end("of")
     begin = approx_start if approx_start is not None else match.start()
     return Figure(
         text=notes[begin:noun_end],
@@ -185,7 +189,7 @@ def _in_rate(notes: str, match: re.Match[str], approx_start: int | None, end: in
         end=noun_end,
         kind=MetricKind.RATE,
         value=(share or 0.0) / base,
-        noun=tail["noun"].lower() if tail["noun"] else None,
+        noun=counted[0] if counted else None,
         approximate=approx_start is not None,
     )
 
@@ -194,12 +198,32 @@ def _worded_figures(notes: str, start: int, end: int, figures: list[Figure]) -> 
     """Figures told in words the number finder does not read: fractions, one unit of time,
     cadences that changed, and a change that ends at zero."""
     taken = [(f.start, f.end) for f in figures]
+    extra: list[Figure] = []
 
     def free(begin: int, finish: int) -> bool:
-        return all(finish <= s or begin >= e for s, e in taken)
+        """Whether no figure found so far, read from numbers or from words, lies here."""
+        return all(finish <= s or begin >= e for s, e in taken) and all(
+            finish <= f.start or begin >= f.end for f in extra
+        )
 
-    extra: list[Figure] = []
     lowered = notes[start:end].lower()
+    if " a " in lowered or " an " in lowered or "one " in lowered or lowered.startswith("a"):
+        for m in ONE_UNIT.finditer(notes, start, end):
+            if RATE_BASE_BEFORE.search(notes, max(start, m.start() - 48), m.start()):
+                continue  # "3 hours a night", "twice a week": the base of a rate
+            if FRACTION_OF.match(notes, m.start("unit"), end):
+                continue  # "a quarter of the teams" is a fraction
+            approx = APPROX_BEFORE.search(notes, max(start, m.start() - 24), m.start())
+            begin = approx.start() if approx else m.start("amount")
+            finish = max(m.end("unit"), m.end("plus"), m.end("and_half"), m.end("per"))
+            if free(begin, finish):
+                extra.append(
+                    Figure(text=notes[begin:finish], start=begin, end=finish,
+                           kind=MetricKind.RATE if m["per"] else MetricKind.DURATION,
+                           unit=m["unit"].lower(),
+                           value=(0.5 if m["half"] else 1.0) + (0.5 if m["and_half"] else 0.0),
+                           approximate=approx is not None)
+                )  # fmt: skip
     if (
         "half" in lowered
         or "third" in lowered
@@ -215,16 +239,6 @@ def _worded_figures(notes: str, start: int, end: int, figures: list[Figure]) -> 
                 extra.append(
                     Figure(text=m.group(), start=m.start(), end=m.end(), kind=MetricKind.PERCENT,
                            value=round(value, 2), unit="%", approximate=bool(m["approx"]))
-                )  # fmt: skip
-    if " a " in lowered or " an " in lowered or lowered.startswith(("a ", "an ")):
-        for m in ONE_UNIT.finditer(notes, start, end):
-            if not (m["lead"] or m["tail"]):
-                continue  # "a day in the life" is no amount of time
-            begin, finish = m.start("amount"), m.end("unit")
-            if free(begin, finish):
-                extra.append(
-                    Figure(text=notes[begin:finish], start=begin, end=finish,
-                           kind=MetricKind.DURATION, value=1.0, unit=m["unit"].lower())
                 )  # fmt: skip
     for m in CADENCE_CHANGE.finditer(notes, start, end):
         for name in ("before", "after"):
@@ -259,11 +273,6 @@ def qualified_spans(figure: Figure) -> set[tuple[int, int]]:
             offset = found.end()
             spans.add((figure.start + offset, figure.end))
     return spans
-
-
-def is_bare_number(text: str) -> bool:
-    """Whether a figure's words are digits and nothing else ("5", "1,200")."""
-    return bool(text) and all(c.isdigit() or c in ",." for c in text)
 
 
 def _bare(figure: Figure) -> bool:
@@ -333,8 +342,8 @@ def _figure(
         if match["mult"] and value is not None:
             value *= MULTIPLIERS.get(match["mult"].lower(), 1.0)
         is_bare = not (match["unit"] or match["cur"] or match["mult"] or match["denom"])
-        if is_bare and YEAR.fullmatch(raw):
-            return None
+        if is_bare and "," not in match["num"] and YEAR.fullmatch(raw):
+            return None  # "2019" is a year; "2,019" never is
     else:
         value = number_value(match["word"])
     unit = match["unit"]
@@ -342,14 +351,25 @@ def _figure(
     rate = bool(match["rate"])
     kind = metric_kind(unit, has_currency, rate, bool(match["denom"]))
     fig_start = head if approx_start is None else approx_start
+    sign = fig_start - 1
+    alone = sign == floor or notes[sign - 1] in " \t\n([,;:"  # not "N+1"
+    if sign >= floor and notes[sign] in "+-−±" and alone:
+        fig_start = sign  # "+31%", "-0.3%", "±2 days": the sign says which way it went
+        if notes[sign] in "-−" and value is not None:
+            value = -value
     fig_end = match.end()
     approximate = bool(approx_start is not None or match["plus"] or match["ish"] or match["num2"])
     noun: str | None = None
     if hyphen_noun is not None and kind is MetricKind.NUMBER:
         # "a 6-engineer team": the count and its noun are one word.
         noun, fig_end, kind = hyphen_noun.group().lower(), hyphen_noun.end(), MetricKind.COUNT
-    elif kind in (MetricKind.NUMBER, MetricKind.RATE) and not has_currency:
-        # "one site", "one now owns": the word "one" counts only a rubric count noun.
+    elif (
+        kind in (MetricKind.NUMBER, MetricKind.RATE)
+        and not has_currency
+        and (not unit or unit.lower().startswith(COUNTED_UNITS))
+    ):
+        # "one site", "one now owns": the word "one" counts only a rubric count noun; an amount
+        # in a unit of measure counts no noun after it ("40TB postgres", "24V line").
         noun_end = count_noun(
             notes,
             fig_end,
@@ -398,12 +418,10 @@ def _figure(
 def _widened(
     notes: str, start: int, end: int, floor: int, ceiling: int, kind: MetricKind
 ) -> tuple[int, int, bool]:
-    """A figure's bounds with what people write around it and count as part of it: a sign in
-    front ("+31%"), a "+" after its unit ("200ms+"), "every" before a duration ("every 30 days"),
-    and what it is counted per ("$0.90 per dispute", "~$0.40/unit", "$264K monthly"). The third
-    value says whether the figure became a frequency."""
-    if start - 1 >= floor and notes[start - 1] in "+±" and _SIGN_ALONE.match(notes, start - 2):
-        start -= 1
+    """A figure's bounds with what people write around it and count as part of it: a "+" after
+    its unit ("200ms+"), "every" before a duration ("every 30 days"), and what it is counted per
+    ("$0.90 per dispute", "~$0.40/unit", "$264K monthly"). The third value says whether the
+    figure became a frequency. (A sign in front is read with the number: it changes the value.)"""
     if notes[end : end + 1] == "+" and not notes[end + 1 : end + 2].isalnum():
         end += 1
     frequency = False
@@ -424,8 +442,9 @@ def _attach_percentiles(notes: str, figures: list[Figure], start: int, end: int)
     for label in PERCENTILE.finditer(notes, start, end):
         for i, figure in enumerate(result):
             near = label.end() <= figure.start <= label.end() + 30
-            joined = near and not PAIR_WORDS.search(notes, label.end(), figure.start)
-            if joined and figure.kind in (MetricKind.LATENCY, MetricKind.DURATION):
+            between = notes[label.end() : figure.start]
+            attached = near and "\n" not in between and not PAIR_WORDS.search(between)
+            if attached and figure.kind in (MetricKind.LATENCY, MetricKind.DURATION):
                 result[i] = figure.model_copy(
                     update={
                         "text": notes[label.start() : figure.end],
@@ -436,60 +455,3 @@ def _attach_percentiles(notes: str, figures: list[Figure], start: int, end: int)
                 )
                 break
     return result
-
-
-def figure_from_span(notes: str, start: int, end: int) -> Figure | None:
-    """A figure for a span the finder did not read ("handled 5 solo", "weekly", "a full
-    quarter"): its number, unit of time or cadence, and the noun it counts, read from the span."""
-    text = notes[start:end]
-    lowered = text.lower()
-    cadence = next((w for w in SPAN_WORD.findall(lowered) if w in CADENCE_WORDS), None)
-    if cadence is not None:
-        return Figure(text=text, start=start, end=end, kind=MetricKind.RATE,
-                      value=CADENCES[cadence], unit="per day")  # fmt: skip
-    number = SPAN_NUMBER.search(text)
-    if number is None:
-        return None
-    if number["part"] and not SPAN_WORD.findall(text[number.end() :]):
-        share = 100 * FRACTION_VALUES[number["part"].lower()]
-        return Figure(
-            text=text,
-            start=start,
-            end=end,
-            kind=MetricKind.PERCENT,
-            value=round(share, 2),
-            unit="%",
-            approximate=bool(APPROX_LEAD.match(text)),
-        )
-    match = QUANTITY.match(text, number.start())
-    value: float | None = None
-    unit: str | None = None
-    if match is not None and match["num"]:
-        value = float(match["num"].replace(",", ""))
-        if match["mult"]:
-            value *= MULTIPLIERS.get(match["mult"].lower(), 1.0)
-        unit = match["unit"]
-    elif match is not None and match["word"]:
-        value, unit = number_value(match["word"]), match["unit"]
-    elif number.group().lower() in ("a", "an"):
-        value = 1.0
-    words: list[str] = SPAN_WORD.findall(text[number.end() :])
-    timed = next((w for w in words if w.lower() in TIME_WORDS), None)
-    has_currency = any(sign in text for sign in "$€£")
-    per_time = timed is not None and re.search(
-        rf"(?:/|\b(?:per|a|an|each|every)\s+){re.escape(timed)}\b", text, re.IGNORECASE
-    )
-    kind = metric_kind(unit or timed, has_currency, bool(per_time), False)
-    noun = words[-1].lower() if words and kind is MetricKind.NUMBER else None
-    if noun is not None:
-        kind = MetricKind.COUNT
-    return Figure(
-        text=text,
-        start=start,
-        end=end,
-        kind=kind,
-        value=value,
-        unit=(unit or timed or ("$" if has_currency else None)),
-        noun=noun,
-        approximate=bool(APPROX_LEAD.match(text)),
-    )

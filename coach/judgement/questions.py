@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from coach.judgement.answers import coverage_slot, metric_slot
-from coach.judgement.figures import is_bare_number
+from coach.judgement.figure_words import is_bare_number
 from coach.judgement.levels import DimensionWeights, dimension_level, level_fit_points
 from coach.judgement.placement import PlacedUnit
 from coach.judgement.quantification import CHECKS, QuantFeatures, quant_points
