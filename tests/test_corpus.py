@@ -132,7 +132,7 @@ def test_the_shipped_corpus_loads_and_is_big_and_varied() -> None:
     assert len({s.record.style for s in stories}) >= 12
     assert {s.record.level.value for s in stories} == {"L5", "L6", "L7"}
     sets = read_adversarial_sets(CORPUS)
-    assert len(sets) == 4
+    assert len(sets) == 5
     for records in sets.values():
         assert any(r.injection for r in records) and not all(r.injection for r in records)
         # every attempt says which of its words carry the instruction: what the reader learns

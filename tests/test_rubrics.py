@@ -62,7 +62,7 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
         ("level.v2.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
-        ("injection.v3.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
+        ("injection.v4.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
         ("quantification.v3.yaml", QuantificationRubric, ("version: 3", "version: 4"), "agree"),
         ("level.v2.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
         # A misspelt name is refused at load, naming the file and the key, not a KeyError later.

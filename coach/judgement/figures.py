@@ -352,8 +352,8 @@ def _figure(
     kind = metric_kind(unit, has_currency, rate, bool(match["denom"]))
     fig_start = head if approx_start is None else approx_start
     sign = fig_start - 1
-    alone = sign == floor or notes[sign - 1] in " \t\n([,;:"  # not "N+1"
-    if sign >= floor and notes[sign] in "+-−±" and alone:
+    signed = sign >= floor and notes[sign] in "+-−±"
+    if signed and (sign == floor or notes[sign - 1] in " \t\n([,;:"):  # not "N+1"
         fig_start = sign  # "+31%", "-0.3%", "±2 days": the sign says which way it went
         if notes[sign] in "-−" and value is not None:
             value = -value

@@ -3,8 +3,9 @@
 `make train` fits it to the injected pieces of the corpus's adversarial sets against every
 sentence of its ordinary stories (`coach/learning/training.py`) and writes
 `rubrics/injection_model.v<N>.json`; this module reads it and scores a sentence's features
-(`injection.py` makes them). A sentence scoring above the threshold reads as an instruction
-to the coach; the threshold sits a margin above every ordinary sentence the model was fitted on.
+(`injection.py` makes them). A sentence (or a piece set apart in one) scoring above the threshold
+reads as an instruction to the coach; the threshold sits a margin above every story sentence as
+scored by a reader fitted without that story's group (`coach/learning/injection_training.py`).
 """
 
 from __future__ import annotations

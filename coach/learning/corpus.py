@@ -13,7 +13,7 @@ import random
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -265,6 +265,23 @@ def read_adversarial(path: Path) -> list[AdversarialRecord]:
                 first = " ".join(str(exc).splitlines()[:3])
                 raise InputError(f"{path}:{number} is not an adversarial record: {first}") from exc
     return records
+
+
+def grouped_indices(groups: Sequence[str], folds: int) -> list[list[int]]:
+    """Indices of `groups` dealt into folds; a group never spans two folds.
+
+    Groups are dealt largest first to the fold with fewest members, names breaking ties, so the
+    folds are balanced and the same groups always give the same folds.
+    """
+    members_of: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        members_of.setdefault(group, []).append(index)
+    count = max(1, min(folds, len(members_of)))
+    dealt: list[list[int]] = [[] for _ in range(count)]
+    for _, members in sorted(members_of.items(), key=lambda item: (-len(item[1]), item[0])):
+        smallest = min(range(count), key=lambda i: (len(dealt[i]), i))
+        dealt[smallest].extend(members)
+    return [sorted(fold) for fold in dealt if fold]
 
 
 def datasheet(stories: Iterable[CorpusStory]) -> str:

@@ -29,6 +29,7 @@ from coach.learning.corpus import (
     CorpusStory,
     GoldUnit,
     as_written,
+    grouped_indices,
     most_overlapped,
     shuffled,
 )
@@ -87,20 +88,8 @@ def predicted(gold: GoldUnit, placed: Sequence[tuple[int, int, Section]]) -> Sec
 
 
 def grouped_folds(stories: Sequence[CorpusStory], folds: int) -> list[list[int]]:
-    """Story indices per fold; a group (source and style) never spans two folds.
-
-    Groups are dealt largest first to the fold with fewest stories, names breaking ties, so the
-    folds are balanced and the same corpus always gives the same folds.
-    """
-    groups: dict[str, list[int]] = {}
-    for index, story in enumerate(stories):
-        groups.setdefault(story.group, []).append(index)
-    count = max(1, min(folds, len(groups)))
-    dealt: list[list[int]] = [[] for _ in range(count)]
-    for _, members in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
-        smallest = min(range(count), key=lambda i: (len(dealt[i]), i))
-        dealt[smallest].extend(members)
-    return [sorted(fold) for fold in dealt if fold]
+    """Story indices per fold; a group (source and style) never spans two folds."""
+    return grouped_indices([story.group for story in stories], folds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,8 +269,11 @@ def cross_validate(
     say = progress or (lambda _: None)
     say(f"analysing {len(stories)} stories")
     figure_sequences_of = [figure_sequences(story, rubrics) for story in stories]
-    attempts = adversarial_examples(adversarial) if any(r.injection for r in adversarial) else None
-    sentences_of_story = [story_examples([story]) for story in stories] if attempts else []
+    words = rubrics.injection.words
+    attempts = (
+        adversarial_examples(adversarial, words) if any(r.injection for r in adversarial) else None
+    )
+    sentences_of_story = [story_examples([story], words) for story in stories] if attempts else []
     plan = grouped_folds(stories, folds)
     result = CrossValidation(
         stories=len(stories),
@@ -408,13 +400,14 @@ def injection_rates_held_out(
 ) -> dict[str, InjectionRates]:
     """Each adversarial set's rates, flagged by the patterns and by a learned reader fitted to
     every other set and to the stories: the set it is measured on is writing it never saw."""
-    ordinary = story_examples(stories)
+    words = rubrics.injection.words
+    ordinary = story_examples(stories, words)
     digest = corpus_digest(stories)
     rates: dict[str, InjectionRates] = {}
     for name, records in sets.items():
         others = [r for other, rs in sets.items() if other != name for r in rs]
         reader = (
-            train_injection(adversarial_examples(others) + ordinary, digest, len(stories))
+            train_injection(adversarial_examples(others, words) + ordinary, digest, len(stories))
             if any(r.injection for r in others)
             else None
         )

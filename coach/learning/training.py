@@ -359,7 +359,10 @@ def fit(
     leveled = time.perf_counter()
     injection = (
         train_injection(
-            adversarial_examples(adversarial) + story_examples(stories), digest, len(stories)
+            adversarial_examples(adversarial, rubrics.injection.words)
+            + story_examples(stories, rubrics.injection.words),
+            digest,
+            len(stories),
         )
         if any(record.injection for record in adversarial)
         else None

@@ -20,10 +20,36 @@ class InjectionPattern(TriggeredPatterns):
     scope: Literal["sentence", "line"] = "sentence"
 
 
+def _lower_case(words: frozenset[str]) -> frozenset[str]:
+    # The reader compares these with lower-cased words: an upper-case letter would never match.
+    upper = sorted(word for word in words if word != word.lower() or not word.strip())
+    if upper:
+        raise ValueError(f"not lower-case words: {', '.join(upper)}")
+    return words
+
+
+class InjectionWords(Strict):
+    """Word classes the learned reader sees as one feature each, whatever the language: who is
+    addressed, what is asked about, words of rank, how it is asked. An entry in a script written
+    without spaces between words (Chinese, Japanese; Korean, whose particles join the word) is
+    found inside words, any other only as a whole word."""
+
+    readers: frozenset[str] = Field(min_length=1)
+    scoring: frozenset[str] = Field(min_length=1)
+    ranks: frozenset[str] = Field(min_length=1)
+    directives: frozenset[str] = Field(min_length=1)
+    second_person: frozenset[str] = Field(min_length=1)
+
+    _validate = field_validator("readers", "scoring", "ranks", "directives", "second_person")(
+        _lower_case
+    )
+
+
 class InjectionRubric(Versioned):
     """Instructions aimed at the coach, to flag and ignore."""
 
     patterns: list[InjectionPattern] = Field(min_length=1)
+    words: InjectionWords
     learned_message: str = Field(
         min_length=1, description="The flag of sentences only the learned reader flags."
     )
