@@ -59,12 +59,12 @@ def _copy(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("name", "schema", "edit", "message"),
     [
-        ("level.v2.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
+        ("level.v3.yaml", LevelRubric, ("min_dimensions:", "min_dimensionz:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("position_weight:", "position_wieght:"), "invalid"),
         ("star_plus.v3.yaml", StarPlusRubric, ("'i had to'", "'i had ..2'"), "gap"),
         ("injection.v4.yaml", InjectionRubric, ("'<\\|(?:", "'<\\|((?:"), "pattern"),
         ("quantification.v3.yaml", QuantificationRubric, ("version: 3", "version: 4"), "agree"),
-        ("level.v2.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
+        ("level.v3.yaml", LevelRubric, ("dimensions:\n", "dimensions: [\n"), "cannot be read"),
         # A misspelt name is refused at load, naming the file and the key, not a KeyError later.
         (
             "overall.v2.yaml",
@@ -146,8 +146,8 @@ def test_a_misspelt_rubric_key_is_one_clear_line_and_exit_2(
 
 
 def test_errors_carry_their_context(tmp_path: Path) -> None:
-    directory = _copy(tmp_path, "level.v2.yaml", ("min_dimensions:", "min_dimensionz:"))
+    directory = _copy(tmp_path, "level.v3.yaml", ("min_dimensions:", "min_dimensionz:"))
     with pytest.raises(RubricError) as raised:
         load_rubric(directory, "level", LevelRubric)
-    assert raised.value.context == {"file": str(directory / "level.v2.yaml")}
+    assert raised.value.context == {"file": str(directory / "level.v3.yaml")}
     assert isinstance(raised.value, CoachError)
