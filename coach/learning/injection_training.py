@@ -30,8 +30,9 @@ INJECTION_PARAMS: Final[dict[str, float | int | str]] = {
     "class_weight": "balanced",
     "max_iter": 3000,
     # Log-odds above the highest score of a story sentence its group's reader never saw. Each
-    # adversarial set held out in turn (220 attempts, 300 ordinary texts, 644 stories in grouped
-    # CV): 0.5 caught one attempt more than 0.75 but flagged a held-out story; 1.0 caught 7 fewer.
+    # adversarial set held out in turn (then four sets: 220 attempts, 300 ordinary texts; 644
+    # stories in grouped CV): 0.5 caught one attempt more than 0.75 but flagged a held-out
+    # story; 1.0 caught 7 fewer.
     "margin": 0.75,
     # Folds of the story groups for that threshold: each group's sentences scored by a reader
     # fitted without them.
