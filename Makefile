@@ -60,7 +60,7 @@ calibrate: $(STAMP)
 	$(BIN)/storycoach calibrate
 
 # Fit the learned figure, placement, level and injection models to the corpus and write them beside
-# the rubrics (rubrics/figure_model.v1.json, placement.v1.json, level_model.v1.json,
+# the rubrics (rubrics/figure_model.v1.json, placement.v1.json, level_model.v2.json,
 # injection_model.v1.json): the same corpus gives the same files.
 train: $(STAMP)
 	$(BIN)/storycoach train

@@ -45,7 +45,7 @@ def test_shipped_models_are_what_the_corpus_trains(tmp_path: Path) -> None:
     for name in (
         "figure_model.v1.json",
         "placement.v1.json",
-        "level_model.v1.json",
+        "level_model.v2.json",
         "injection_model.v1.json",
     ):
         shipped = (RUBRICS / name).read_bytes()

@@ -187,7 +187,7 @@ def test_train_writes_every_model(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "figure_model.v1.json",
         "injection_model.v1.json",
-        "level_model.v1.json",
+        "level_model.v2.json",
         "placement.v1.json",
     ]
     assert "Placement model: 49 stories" in out

@@ -27,28 +27,43 @@ def _model(seed: int, features: int = 12, top_needs: float = 0.5) -> LevelModel:
         features=[f"f{i}" for i in range(features)],
         mean=[rng.uniform(-1, 1) for _ in range(features)],
         scale=[rng.uniform(0.5, 2) for _ in range(features)],
-        coefficients=[[rng.uniform(-2, 2) for _ in range(features)] for _ in LEVELS],
-        intercepts=[rng.uniform(-1, 1) for _ in LEVELS],
+        coefficients=[[rng.uniform(-2, 2) for _ in range(features)] for _ in LEVELS[1:]],
+        intercepts=sorted((rng.uniform(-1, 1) for _ in LEVELS[1:]), reverse=True),
         top_needs=top_needs,
     )
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_probabilities_are_the_softmax_of_the_standardised_dot_product(seed: int) -> None:
+def test_probabilities_are_the_differences_of_reaching_each_boundary(seed: int) -> None:
     model = _model(seed)
     rng = random.Random(seed + 100)
     features = {f"f{i}": rng.choice([0.0, 1.0, rng.uniform(0, 5)]) for i in range(12)}
     features["unknown"] = 3.0  # a feature the model never saw weighs nothing
     x = model.vector(features)
-    logits = [
-        b + sum(c * v for c, v in zip(row, x, strict=True))
+    at_least_l6, at_least_l7 = (
+        1 / (1 + math.exp(-(b + sum(c * v for c, v in zip(row, x, strict=True)))))
         for row, b in zip(model.coefficients, model.intercepts, strict=True)
-    ]
-    total = sum(math.exp(v) for v in logits)
-    expected = {level: math.exp(v) / total for level, v in zip(LEVELS, logits, strict=True)}
+    )
+    at_least_l7 = min(at_least_l7, at_least_l6)  # no likelier to reach L7 than L6
+    expected = {
+        Level.L5: 1 - at_least_l6,
+        Level.L6: at_least_l6 - at_least_l7,
+        Level.L7: at_least_l7,
+    }
     got = model.probabilities(features)
-    assert got == pytest.approx(expected, rel=1e-9)
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
     assert sum(got.values()) == pytest.approx(1.0)
+    assert all(p >= 0 for p in got.values())
+
+
+def test_a_feature_pushing_past_both_boundaries_moves_the_reading_up() -> None:
+    model = _model(3, features=1).model_copy(
+        update={"coefficients": [[2.0], [2.0]], "intercepts": [1.0, -1.0], "mean": [0.0],
+                "scale": [1.0]}
+    )  # fmt: skip
+    readings = [model.decide(model.probabilities({"f0": value})) for value in (-3.0, 0.0, 3.0)]
+    assert readings == [Level.L5, Level.L6, Level.L7]
+    assert model.weight_towards("f0", Level.L7) == 2.0 > 0 > model.weight_towards("f0", Level.L5)
 
 
 def test_the_top_level_needs_to_be_likely_enough() -> None:
@@ -63,20 +78,24 @@ def test_shapes_are_checked() -> None:
     model = _model(2)
     with pytest.raises(ValueError, match="one value per feature"):
         LevelModel.model_validate({**model.model_dump(), "mean": [0.0]})
+    with pytest.raises(ValueError, match="one intercept per boundary"):
+        LevelModel.model_validate({**model.model_dump(), "intercepts": [0.0, 0.0, 0.0]})
+    with pytest.raises(ValueError, match="lowest first"):
+        LevelModel.model_validate({**model.model_dump(), "levels": LEVELS[::-1]})
 
 
 def test_a_close_reading_says_borderline_and_what_would_tip_it(rubrics: RubricSet) -> None:
     flat = LevelModel(
         id="level_model",
         version=1,
-        description="every level equally likely",
+        description="L6 likeliest, L5 and L7 close behind",
         trained=TrainingRecord(stories=0, units=0, corpus_sha256="", params={}),
         levels=LEVELS,
         features=["scope.reads"],
         mean=[0.0],
         scale=[1.0],
-        coefficients=[[-1.0], [0.0], [1.0]],
-        intercepts=[0.0, 0.0, 0.0],
+        coefficients=[[0.01], [0.01]],
+        intercepts=[1.0, -1.0],
     )
     notes = "I fixed the flaky login test. It passes now."
     result = coach_offline(

@@ -139,7 +139,10 @@ def test_happy_path_two_round_trips(settings: Settings, rubrics: RubricSet) -> N
     assert result.llm.judge.signals[0].evidence[0].text == "p99 dropped from 850ms to 320ms"
     assert result.llm.suggestions == ADVICE["suggestions"]
     assert result.llm.usage.prompt_tokens == 360 and result.llm.usage.cost_usd > 0
-    assert not [f for f in result.flags if f.code != "personal_role"]
+    # Nothing went wrong; a judge that reads another level than the grader is said, not hidden.
+    codes = {f.code for f in result.flags}
+    assert codes <= {"personal_role", "level_readings_differ"}
+    assert ("level_readings_differ" in codes) == (result.level.estimate.value != "L6")
     lessons = next(p for p in result.story.placeholders if p.section is Section.LESSONS)
     assert lessons.text == "[[What would you do differently?]]"
 
