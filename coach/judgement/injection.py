@@ -93,46 +93,56 @@ def sentence_features(sentence: str, words: InjectionWords) -> list[str]:
 def _word_classes(view: str, words: InjectionWords) -> list[str]:
     """The classes of `words` the lower-cased sentence holds, in a fixed order."""
     parts = _parts(view)
+    classes = [_classes_of(part, unspaced, words) for part, unspaced in parts]
     lead, colon, _ = view.replace("：", ":").partition(":")
-    lead_parts = _parts(lead) if colon else []
-    readers = [i for i, part in enumerate(parts) if _holds(part, words.readers)]
+    # ":" is no word character, so the lead's words are the sentence's first words.
+    lead_classes = classes[: len(_parts(lead))] if colon else []
+    readers = [i for i, held in enumerate(classes) if "readers" in held]
     addressed = (
-        (
-            0 < len(lead_parts) <= _LEAD_WORDS
-            and any(_holds(part, words.readers) for part in lead_parts)
-        )
+        (0 < len(lead_classes) <= _LEAD_WORDS and any("readers" in held for held in lead_classes))
         or (readers[:1] == [0] and re.match(r"\W*[^\W_]+\s*,", view) is not None)
-        or any(_ADDRESSING.intersection(parts[max(0, i - 3) : i]) for i in readers)
+        or any(_ADDRESSING.intersection(p for p, _ in parts[max(0, i - 3) : i]) for i in readers)
     )
-    found = {
-        "reader": bool(readers),
-        "scoring": any(_holds(part, words.scoring) for part in parts),
-        "rank": any(_holds(part, words.ranks) for part in parts),
-        "directive": any(_holds(part, words.directives) for part in parts),
-        "you": any(part in words.second_person for part in parts),
-        "addressed": addressed,
-    }
-    return [name for name, present in found.items() if present]
+    held_anywhere = frozenset().union(*classes)
+    found = [name for field, name in _CLASS_NAMES if field in held_anywhere]
+    return [*found, "addressed"] if addressed else found
 
 
-def _parts(text: str) -> list[str]:
-    """The words of `text`, each run of an unspaced script apart from the letters around it."""
-    parts: list[str] = []
+# The learned reader's feature for each word class of the rubric, in the order features are made.
+_CLASS_NAMES: Final = (
+    ("readers", "reader"),
+    ("scoring", "scoring"),
+    ("ranks", "rank"),
+    ("directives", "directive"),
+    ("second_person", "you"),
+)
+_NO_CLASS: Final[frozenset[str]] = frozenset()
+
+
+def _parts(text: str) -> list[tuple[str, bool]]:
+    """The words of `text`, each run of an unspaced script apart from the letters around it,
+    each with whether it is such a run."""
+    parts: list[tuple[str, bool]] = []
     for word in _WORDS.findall(text):
         cursor = 0
         for run in _UNSPACED.finditer(word):
-            parts += [piece for piece in (word[cursor : run.start()], run.group()) if piece]
+            if run.start() > cursor:
+                parts.append((word[cursor : run.start()], False))
+            parts.append((run.group(), True))
             cursor = run.end()
         if word[cursor:]:
-            parts.append(word[cursor:])
+            parts.append((word[cursor:], False))
     return parts
 
 
-def _holds(part: str, words: frozenset[str]) -> bool:
-    """Whether the word is one of `words`, or (in an unspaced script) holds one."""
-    if part in words:
-        return True
-    return _UNSPACED.fullmatch(part) is not None and any(word in part for word in words)
+def _classes_of(part: str, unspaced: bool, words: InjectionWords) -> frozenset[str]:
+    """The word classes listing the word; in an unspaced script, also those listing a word
+    inside it ("採点AIへ" holds "採点")."""
+    listed = words.classes_of.get(part, _NO_CLASS)
+    if not unspaced:
+        return listed
+    inside = {name for word, names in words.classes_of.items() if word in part for name in names}
+    return listed | inside
 
 
 def sentences_of(notes: str, lines: list[Line]) -> list[tuple[int, int]]:
