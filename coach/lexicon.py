@@ -96,6 +96,8 @@ class Lexicon(_Strict):
     relative_tail_words: Words
     delta_lead_verbs: Words
     to_lead_verbs: Words
+    # Text in disguise (coach/judgement/disguise.py).
+    function_words: Words
     # The story bank and the export.
     leadership_principles: Texts
     fact_placeholders: FactPlaceholders

@@ -36,7 +36,7 @@ def test_the_lexicon_loads_once_with_every_list_filled() -> None:
     assert load_lexicon() is lexicon  # read once per process
     assert (lexicon.id, lexicon.version) == ("lexicon", 1)
     lists = _word_lists(lexicon)
-    assert len(lists) == 21
+    assert len(lists) == 22
     for name, words in lists.items():
         assert words, name
         assert len(set(words)) == len(words), name

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from typing import Final
 
+from coach.judgement.disguise import Decoded, decoded_lines
 from coach.judgement.injection_model import InjectionModel
 from coach.judgement.rubrics.guards import InjectionRubric, InjectionWords
 from coach.judgement.segmenter import Line, split_lines, split_sentences
@@ -186,10 +187,12 @@ def find_injections(
 ) -> list[Flag]:
     """One flag per kind of injected instruction, with the sentences that carry it; with a
     learned `model`, one more for the sentences (or pieces set apart in them) it reads as
-    instructions that no pattern named."""
+    instructions that no pattern named. A line in a disguise (backwards, ROT13, Base64, spaced
+    letters) is read decoded as well, and is its own evidence."""
     if lines is None:
         lines = split_lines(notes)
-    flags = _pattern_flags(notes, rubric, lines)
+    disguised = decoded_lines(notes, lines, rubric.words)
+    flags = _pattern_flags(notes, rubric, lines, disguised)
     if model is not None:
         taken = [(e.start, e.end) for flag in flags for e in flag.evidence]
         read = [
@@ -197,6 +200,13 @@ def find_injections(
             for start, end in reading_units(notes, lines)
             if not any(s <= start and end <= e for s, e in taken)
             and model.flags(sentence_features(notes[start:end], rubric.words))
+        ]
+        read += [
+            (line.start, line.end)
+            for line in disguised
+            if (line.start, line.end) not in read
+            and not any(s <= line.start and line.end <= e for s, e in taken)
+            and model.flags(sentence_features(line.text, rubric.words))
         ]
         # A sentence flagged whole is its own evidence; a piece of it only when it alone reads so.
         evidence = [
@@ -212,12 +222,20 @@ def find_injections(
 LEARNED_CODE: Final = "injection_learned"
 
 
-def _pattern_flags(notes: str, rubric: InjectionRubric, lines: list[Line]) -> list[Flag]:
+def _pattern_flags(
+    notes: str, rubric: InjectionRubric, lines: list[Line], disguised: list[Decoded]
+) -> list[Flag]:
     flags: list[Flag] = []
     code = [m.span() for m in _CODE_SPAN.finditer(notes)] if "`" in notes else []
     views = readable_views(notes)
     for kind in rubric.patterns:
-        evidence: dict[tuple[int, int], Excerpt] = {}
+        # A disguised line that, decoded, says what the pattern names is evidence as a whole.
+        evidence: dict[tuple[int, int], Excerpt] = {
+            (line.start, line.end): Excerpt.of(notes, line.start, line.end)
+            for line in disguised
+            if kind.may_match(line.text.lower())
+            and next(kind.finditer(line.text.lower(), line.text.lower()), None) is not None
+        }
         for text, origin in views:
             lowered = text.lower()
             if not kind.may_match(lowered):
