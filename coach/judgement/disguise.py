@@ -1,12 +1,13 @@
 """Lines of the notes written in a reversible disguise, decoded so the injection reader reads
-what they say: letters spaced apart ("i g n o r e"), text written backwards, ROT13, and Base64.
+what they say: letters spaced apart ("i g n o r e"), text written backwards, ROT13, Base64, and
+words broken across lines with a hyphen ("ig-" / "nore").
 
 A line is read decoded too only where the decoded line holds more of the injection rubric's
 words (who is addressed, what is asked about, a demand) than the line as written; a line read
 backwards or shifted by ROT13 must also read as English, holding more of the commonest English
 words than as written and at least two, since any text turned round holds a short listed word by
-chance ("set" backwards is French "tes"). Spaced letters and Base64 runs are found by their
-shape. Ordinary notes read better as written, so nothing here changes how a story is read; it
+chance ("set" backwards is French "tes"). Spaced letters, Base64 runs and broken words are found
+by their shape. Ordinary notes read better as written, so nothing here changes how a story is read; it
 only gives the injection reader a second look at text no person would write plainly.
 """
 
@@ -31,6 +32,9 @@ _SPACED_LENGTHS: Final = bytes([1] * _SPACED_LETTERS)
 # Four or more single letters or digits, each one to three spaces from the next ("s c o r e").
 _SPACED: Final = re.compile(r"(?<![^\W_])[^\W_](?:[ \t]{1,3}[^\W_/](?![^\W_])|[ \t]{0,3}/){3,}")
 _WORD_GAP: Final = re.compile(r"[ \t]{2,}")
+# A word broken at the end of a line with a hyphen and carried on at the start of the next.
+_BROKEN: Final = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?:[-*•>]+[ \t]+)?(?=[^\W\d_])")
+_BROKEN_END: Final = re.compile(r"[^\W\d_]-[ \t]*$")
 # A run long enough to hide a sentence in Base64 (a 12-byte sentence is 16 characters).
 _BASE64_LENGTH: Final = 16
 _BASE64: Final = re.compile(r"(?<![\w+/])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
@@ -50,9 +54,15 @@ def decoded_lines(notes: str, lines: Sequence[Line], words: InjectionWords) -> l
     # The notes' words as whitespace leaves them: a cheap first look that spares almost every
     # story the line-by-line reading below.
     tokens = notes.lower().split()
+    # Spaced letters and Base64 must hold more listed words decoded; words broken across lines
+    # need only be whole again, since the words they break are what the reader reads.
     shaped = [
-        decode
-        for decode, seen in ((_unspaced, _spaced_run), (_base64_decoded, _base64_run))
+        (decode, more)
+        for decode, seen, more in (
+            (_unspaced, _spaced_run, True),
+            (_base64_decoded, _base64_run, True),
+            (_unbroken, _broken_words, False),
+        )
         if seen(notes, tokens)
     ]
     common, every_turning = _turnings(words)
@@ -61,14 +71,17 @@ def decoded_lines(notes: str, lines: Sequence[Line], words: InjectionWords) -> l
         return []
     listed = words.classes_of
     found: list[Decoded] = []
-    for line in lines:
-        text = notes[line.start : line.end]
+    for start, end in _spans(notes, lines):
+        text = notes[start:end]
         as_written = _WORD.findall(text.lower())
         listed_before = _count(as_written, listed)
-        for decode in shaped:
+        for decode, more in shaped:
             plain = decode(text)
-            if plain is not None and _count(_WORD.findall(plain.lower()), listed) > listed_before:
-                found.append(Decoded(line.start, line.end, plain))
+            if plain is None:
+                continue
+            listed_after = _count(_WORD.findall(plain.lower()), listed)
+            if listed_after > listed_before or (not more and listed_after == listed_before):
+                found.append(Decoded(start, end, plain))
         english_before = _count(as_written, common)
         for turning in turnings:
             english = _count(as_written, turning.common)
@@ -77,7 +90,7 @@ def decoded_lines(notes: str, lines: Sequence[Line], words: InjectionWords) -> l
                 and english > english_before
                 and _count(as_written, turning.listed) > listed_before
             ):
-                found.append(Decoded(line.start, line.end, turning.decode(text)))
+                found.append(Decoded(start, end, turning.decode(text)))
     return found
 
 
@@ -89,6 +102,34 @@ def _spaced_run(notes: str, tokens: Sequence[str]) -> bool:
 
 def _base64_run(notes: str, tokens: Sequence[str]) -> bool:
     return max(map(len, tokens), default=0) >= _BASE64_LENGTH and bool(_BASE64.search(notes))
+
+
+def _spans(notes: str, lines: Sequence[Line]) -> list[tuple[int, int]]:
+    """Each line (label included), and each run of lines whose words are broken across them
+    with a hyphen ("ig-" / "nore"), which only reads once joined."""
+    spans = [line.span for line in lines]
+    if not _broken_words(notes, ()):
+        return spans
+    run: list[tuple[int, int]] = []
+    for span in spans:
+        if run and not _BROKEN_END.search(notes, run[-1][0], run[-1][1]):
+            if len(run) > 1:
+                spans.append((run[0][0], run[-1][1]))
+            run = []
+        run.append(span)
+    if len(run) > 1:
+        spans.append((run[0][0], run[-1][1]))
+    return spans
+
+
+def _broken_words(notes: str, tokens: Sequence[str]) -> bool:
+    return "-\n" in notes and _BROKEN.search(notes) is not None
+
+
+def _unbroken(text: str) -> str | None:
+    """Words broken across lines with a hyphen joined again, the lines' bullets dropped."""
+    joined = _BROKEN.sub("", text)
+    return joined if joined != text else None
 
 
 def _count(words: Sequence[str], listed: Container[str]) -> int:
