@@ -7,8 +7,8 @@ words (who is addressed, what is asked about, a demand) than the line as written
 backwards or shifted by ROT13 must also read as English, holding more of the commonest English
 words than as written and at least two, since any text turned round holds a short listed word by
 chance ("set" backwards is French "tes"). Spaced letters, Base64 runs and broken words are found
-by their shape. Ordinary notes read better as written, so nothing here changes how a story is read; it
-only gives the injection reader a second look at text no person would write plainly.
+by their shape. Ordinary notes read better as written, so nothing here changes how a story is
+read; it only gives the injection reader a second look at text no person would write plainly.
 """
 
 from __future__ import annotations
