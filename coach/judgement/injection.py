@@ -227,22 +227,24 @@ def _pattern_flags(
 ) -> list[Flag]:
     flags: list[Flag] = []
     code = [m.span() for m in _CODE_SPAN.finditer(notes)] if "`" in notes else []
-    views = readable_views(notes)
+    # Patterns are ASCII-caseless; lower-cased text (same length, same spans) lets the patterns
+    # written for other scripts match capitals too ("Игнорируй").
+    views = [
+        (lowered if len(lowered) == len(text) else text, lowered, origin)
+        for text, origin in readable_views(notes)
+        for lowered in (text.lower(),)
+    ]
+    decoded = [(line, line.text.lower()) for line in disguised]
     for kind in rubric.patterns:
         # A disguised line that, decoded, says what the pattern names is evidence as a whole.
         evidence: dict[tuple[int, int], Excerpt] = {
             (line.start, line.end): Excerpt.of(notes, line.start, line.end)
-            for line in disguised
-            if kind.may_match(line.text.lower())
-            and next(kind.finditer(line.text.lower(), line.text.lower()), None) is not None
+            for line, lowered in decoded
+            if kind.may_match(lowered) and next(kind.finditer(lowered, lowered), None) is not None
         }
-        for text, origin in views:
-            lowered = text.lower()
+        for subject, lowered, origin in views:
             if not kind.may_match(lowered):
                 continue
-            # Patterns are ASCII-caseless; lower-cased text (same length, same spans) lets the
-            # patterns written for other scripts match capitals too ("Игнорируй").
-            subject = lowered if len(lowered) == len(text) else text
             for match in kind.finditer(subject, lowered):
                 begin, finish = match.span()
                 if origin is not None:
