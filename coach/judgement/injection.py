@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
 from coach.judgement.disguise import Decoded, decoded_lines
@@ -26,6 +27,18 @@ _LEET: Final = str.maketrans("013457@$", "oieastas")
 _LEET_WORD: Final = re.compile(r"\b(?=[\w@$]*[A-Za-z])(?:[A-Za-z]*[013457@$]){2,}[\w@$]*")
 
 
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
+def _folded(char: str) -> str:
+    """How a pattern reads a character beyond ASCII: nothing if it is invisible, else its
+    compatibility form with look-alike letters read as Latin."""
+    if char in _INVISIBLE:
+        return ""
+    return unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKES)
+
+
 def readable_views(notes: str) -> list[tuple[str, list[int] | None]]:
     """The notes as a pattern should read them: as written, then (where it differs) with
     invisible characters dropped, compatibility forms folded (full-width letters) and look-alike
@@ -34,17 +47,15 @@ def readable_views(notes: str) -> list[tuple[str, list[int] | None]]:
     each of its characters."""
     views: list[tuple[str, list[int] | None]] = [(notes, None)]
     plain, origin = notes, None
-    if not notes.isascii():  # ASCII text has nothing to drop or fold: the common case, kept fast
+    # ASCII text has nothing to drop or fold, nor has text whose only other characters read as
+    # themselves (dashes, curly quotes, arrows): the common cases, kept fast.
+    if not notes.isascii() and not all(
+        _folded(char) == char for char in set(_NON_ASCII.findall(notes))
+    ):
         chars: list[str] = []
         positions: list[int] = []
         for index, char in enumerate(notes):
-            if char in _INVISIBLE:
-                continue
-            folded = (
-                unicodedata.normalize("NFKC", char).translate(_LOOK_ALIKES)
-                if ord(char) > 127
-                else char
-            )
+            folded = _folded(char) if ord(char) > 127 else char
             chars.append(folded)
             positions.extend([index] * len(folded))
         plain, origin = "".join(chars), positions
