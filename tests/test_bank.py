@@ -24,7 +24,14 @@ from sqlalchemy.orm import Session
 import coach.bank.database
 import coach.bank.store
 from coach.bank import LEADERSHIP_PRINCIPLES, Answer, StoryBank
-from coach.bank.database import BANK_FILENAME, alembic_config, make_engine, sqlite_url, upgrade
+from coach.bank.database import (
+    BANK_FILENAME,
+    HEAD_REVISION,
+    alembic_config,
+    make_engine,
+    sqlite_url,
+    upgrade,
+)
 from coach.bank.schema import Base
 from coach.config import PROJECT_ROOT, get_settings
 from coach.errors import CoachError, StoryBankError
@@ -441,7 +448,7 @@ def _revision(path: Path) -> str | None:
 
 def test_a_fresh_bank_is_at_the_head_revision(tmp_path: Path, bank: StoryBank) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0002"
+    assert head == "0002" == HEAD_REVISION  # the constant that spares an up-to-date bank Alembic
     assert _revision(tmp_path) == head
     with raw(tmp_path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
@@ -607,6 +614,25 @@ def test_a_bank_made_before_header_facts_keeps_its_stories(tmp_path: Path) -> No
         with pytest.raises(StoryBankError, match="Unknown header facts"):
             bank.set_header(old.id, {"salary": "lots"})
     assert _revision(tmp_path) == "0002"
+
+
+def test_a_bank_at_the_head_opens_without_importing_alembic(tmp_path: Path) -> None:
+    with StoryBank.for_data_dir(tmp_path):  # made and migrated here
+        pass
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from coach.bank.store import StoryBank\n"
+        f"with StoryBank.for_data_dir(Path({str(tmp_path)!r})) as bank:\n"
+        "    bank.list_stories()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120,
+        cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 def test_the_alembic_command_migrates_the_configured_database_url(tmp_path: Path) -> None:
