@@ -279,3 +279,20 @@ def test_usage_cost() -> None:
     assert usage.cost_usd(0.15, 0.60) == pytest.approx(0.00075)
     assert Usage(prompt_tokens=1_000_000).cost_usd(0.15, 0.60) == pytest.approx(0.15)
     assert Usage().cost_usd(0.15, 0.60) == 0.0
+
+
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_the_byte_bound_is_never_below_the_count(encoding: str, cache_dir: Path) -> None:
+    # The bound lets a run well inside its budget skip loading the tokenizer; it must never
+    # say a prompt fits that does not.
+    model = {"cl100k_base": "gpt-4", "o200k_base": "gpt-4o"}[encoding]
+    texts = [
+        "",
+        "I cut p99 from 900ms to 200ms.",
+        "Ｆｕｌｌ-width, émigré, 采点AIへ, 모델에게, \u200bzero-width, 🚀🚀🚀",
+        "aaaa" * 500,
+        " ".join(str(n) for n in range(2_000)),
+    ]
+    for text in texts:
+        messages = [("system", "Judge it."), ("user", text)]
+        assert budget.token_bound(messages) >= count_messages(messages, model, cache_dir).tokens

@@ -14,6 +14,7 @@ from pydantic import AliasChoices
 
 from coach.config import PROJECT_ROOT, Settings
 from coach.errors import ConfigError, LlmError
+from coach.llm import budget
 from coach.llm.answers import JudgeVerdict
 from coach.llm.caller import ModelCaller
 from coach.llm.factory import build_chat_model
@@ -73,6 +74,25 @@ def test_json_schema_request_and_typed_answer(tmp_path: Path) -> None:
     assert schema["schema"]["additionalProperties"] is False
     assert set(schema["schema"]["required"]) == {"level", "signals", "to_target"}
     assert caller.usage.prompt_tokens == 42 and caller.usage.completion_tokens == 7
+
+
+def test_a_step_well_inside_the_budget_is_sent_without_loading_the_tokenizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading the encoding costs a run ~0.6 s: a prompt whose byte bound fits is not counted,
+    # and the server's reported usage is what the run accounts.
+    def no_tokenizer(*args: object) -> object:
+        raise AssertionError("the tokenizer was loaded")
+
+    monkeypatch.setattr(budget, "encoding_for", no_tokenizer)
+    server = Server(
+        httpx2.Response(200, json=completion({"role": "assistant", "content": json.dumps(VERDICT)}))
+    )
+    caller = _caller(_settings(tmp_path), server)
+    caller.ask(PROMPT, JudgeVerdict, "judge")
+    assert caller.usage.prompt_tokens == 42 and len(server.requests) == 1
+    with pytest.raises(AssertionError, match="the tokenizer was loaded"):
+        _ = caller.allowance  # an exact count does load it: the stub above is live
 
 
 def test_a_step_past_the_runs_allowance_is_not_sent_and_is_no_budget_error(

@@ -163,6 +163,17 @@ def count_messages(messages: Sequence[tuple[str, str]], model: str, cache_dir: P
     return TokenCount(tokens, exact, encoding.name)
 
 
+def token_bound(messages: Sequence[tuple[str, str]]) -> int:
+    """At least as many tokens as `count_messages` counts, without loading a tokenizer: every
+    token of a byte-level BPE stands for one byte or more, so the UTF-8 length bounds the count.
+    Loading the encoding costs a CLI run about 0.6 s; a run well inside its budget never needs it.
+    """
+    return _REPLY_PRIMING + sum(
+        _TOKENS_PER_MESSAGE + len(role.encode()) + len(content.encode())
+        for role, content in messages
+    )
+
+
 def check_run_budget(requests: Sequence[tuple[str, TokenCount]], budget: int) -> None:
     """Raise BudgetError, before anything is sent, if a run's requests together are over budget.
 

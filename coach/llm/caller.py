@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from coach.config import Settings
 from coach.errors import LlmError
 from coach.llm import rate_gate
-from coach.llm.budget import Usage, count_messages, count_text
+from coach.llm.budget import Usage, count_messages, count_text, token_bound
 from coach.llm.cache import hits_counted
 
 _log = logging.getLogger(__name__)
@@ -91,9 +91,20 @@ class ModelCaller:
         self.sleep = sleep
         self._lock = threading.Lock()
         self.usage = Usage()
-        # The run's prompt tokens still allowed. The pipeline checks the whole run before its
-        # first request; this only stops a step whose prompt grew past that estimate.
-        self.allowance = settings.input_token_budget
+        # The prompts sent so far, and a bound on their tokens (`token_bound`). The pipeline
+        # checks the whole run before its first request; the caller only stops a step whose
+        # prompt grew past that estimate, counting exactly only when the bound does not fit.
+        self._sent: list[Sequence[tuple[str, str]]] = []
+        self._bound = 0
+
+    @property
+    def allowance(self) -> int:
+        """The run's prompt tokens still allowed, counted exactly (this loads the tokenizer)."""
+        return self.settings.input_token_budget - sum(map(self._count, self._sent))
+
+    def _count(self, rendered: Sequence[tuple[str, str]]) -> int:
+        settings = self.settings
+        return count_messages(rendered, settings.model, settings.tiktoken_cache_dir).tokens
 
     @property
     def fresh_calls(self) -> int:
@@ -104,17 +115,20 @@ class ModelCaller:
     def ask(self, rendered: Sequence[tuple[str, str]], answer: type[AnswerT], what: str) -> AnswerT:
         """The model's answer as `answer`, or LlmError after the allowed retries."""
         settings = self.settings
-        count = count_messages(rendered, settings.model, settings.tiktoken_cache_dir)
+        bound = token_bound(rendered)
         with self._lock:
-            if count.tokens > self.allowance:
-                # A step, not the run: the run goes on (or falls back) without it.
-                raise LlmError(
-                    f"The {what} step would send {count.tokens:,} prompt tokens, more than the "
-                    f"{self.allowance:,} left of this run's budget, so it was not sent.",
-                    step=what,
-                    model=settings.model_label,
-                )
-            self.allowance -= count.tokens
+            if self._bound + bound > settings.input_token_budget:
+                left, tokens = self.allowance, self._count(rendered)
+                if tokens > left:
+                    # A step, not the run: the run goes on (or falls back) without it.
+                    raise LlmError(
+                        f"The {what} step would send {tokens:,} prompt tokens, more than the "
+                        f"{left:,} left of this run's budget, so it was not sent.",
+                        step=what,
+                        model=settings.model_label,
+                    )
+            self._bound += bound
+            self._sent.append(rendered)
         strict = {"strict": True} if settings.structured_output == "json_schema" else {}
         runnable = self.model.with_structured_output(
             answer_schema(answer, settings.structured_output),
@@ -175,7 +189,7 @@ class ModelCaller:
                 # quote the request.
                 _log.error("Unexpected %s in the %s step", type(exc).__name__, what)
                 raise
-            self._account(raw, count.tokens, parsed, cached=cache.hits > 0)
+            self._account(raw, rendered, parsed, cached=cache.hits > 0)
             return parsed
         raise LlmError(
             f"The model could not complete the {what} step after {attempts} "
@@ -204,12 +218,18 @@ class ModelCaller:
             raise _Retryable("its answer did not match the expected structure") from None
 
     def _account(
-        self, raw: AIMessage | None, prompt: int, parsed: BaseModel, *, cached: bool
+        self,
+        raw: AIMessage | None,
+        rendered: Sequence[tuple[str, str]],
+        parsed: BaseModel,
+        *,
+        cached: bool,
     ) -> None:
         meta = raw.usage_metadata if raw is not None else None
         if meta and not cached:
+            reported = meta.get("input_tokens")
             used = Usage(
-                prompt_tokens=meta.get("input_tokens", prompt),
+                prompt_tokens=self._count(rendered) if reported is None else reported,
                 completion_tokens=meta.get("output_tokens", 0),
                 calls=1,
             )
@@ -223,7 +243,10 @@ class ModelCaller:
             )
             # The server reported no usage: both counts are our tokenizer's estimate.
             used = Usage(
-                prompt_tokens=prompt, completion_tokens=completion.tokens, approximate=True, calls=1
+                prompt_tokens=self._count(rendered),
+                completion_tokens=completion.tokens,
+                approximate=True,
+                calls=1,
             )
         with self._lock:
             self.usage = self.usage + used

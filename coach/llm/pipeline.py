@@ -171,7 +171,7 @@ def _coach_with_model(
     progress: Progress,
     sleep: Sleep,
 ) -> CoachResult:
-    from coach.llm.budget import check_run_budget, count_messages
+    from coach.llm.budget import check_run_budget, count_messages, token_bound
     from coach.llm.caller import ModelCaller
 
     caller = ModelCaller(model, settings, sleep)
@@ -195,16 +195,19 @@ def _coach_with_model(
             "notes": listing,
         },
     )
-    check_run_budget(
-        [
-            (step, count_messages(messages, settings.model, settings.tiktoken_cache_dir))
-            for step, messages in (
-                ("restructure", restructure),
-                *_later_requests(prepared, render, rubrics, options, redacted, listing),
-            )
-        ],
-        settings.input_token_budget,
-    )
+    requests = [
+        ("restructure", restructure),
+        *_later_requests(prepared, render, rubrics, options, redacted, listing),
+    ]
+    # Counted exactly only when their bound does not already show they fit.
+    if sum(token_bound(messages) for _, messages in requests) > settings.input_token_budget:
+        check_run_budget(
+            [
+                (step, count_messages(messages, settings.model, settings.tiktoken_cache_dir))
+                for step, messages in requests
+            ],
+            settings.input_token_budget,
+        )
 
     progress(f"Restructuring with {settings.model_label}")
     before = caller.fresh_calls
