@@ -110,20 +110,21 @@ def _spans(notes: str, lines: Sequence[Line]) -> list[tuple[int, int]]:
     spans = [line.span for line in lines]
     if not _broken_words(notes, ()):
         return spans
+    joined: list[tuple[int, int]] = []
     run: list[tuple[int, int]] = []
     for span in spans:
         if run and not _BROKEN_END.search(notes, run[-1][0], run[-1][1]):
             if len(run) > 1:
-                spans.append((run[0][0], run[-1][1]))
+                joined.append((run[0][0], run[-1][1]))
             run = []
         run.append(span)
     if len(run) > 1:
-        spans.append((run[0][0], run[-1][1]))
-    return spans
+        joined.append((run[0][0], run[-1][1]))
+    return spans + joined
 
 
 def _broken_words(notes: str, tokens: Sequence[str]) -> bool:
-    return "-\n" in notes and _BROKEN.search(notes) is not None
+    return ("-\n" in notes or "-\r\n" in notes) and _BROKEN.search(notes) is not None
 
 
 def _unbroken(text: str) -> str | None:
