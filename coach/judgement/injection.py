@@ -136,6 +136,9 @@ def _parts(text: str) -> list[tuple[str, bool]]:
     each with whether it is such a run."""
     parts: list[tuple[str, bool]] = []
     for word in _WORDS.findall(text):
+        if word.isascii():  # the common case: no unspaced script to find in it
+            parts.append((word, False))
+            continue
         cursor = 0
         for run in _UNSPACED.finditer(word):
             if run.start() > cursor:
